@@ -1,1 +1,109 @@
-"""Expo CRM."""
+"""Expo CRM: the organizer's system of record for the whole show cycle."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """Locate a top-level folder (``templates``, ``kiosk``) in a checkout or an installed wheel."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app: settings from the environment, with ``config`` laid on top."""
+    from expo_crm.config import Config
+
+    app = Flask(
+        __name__,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(PACKAGE_DIR / "static"),
+    )
+    app.config.from_object(Config())
+    if config:
+        app.config.update(config)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+
+    from expo_crm import web
+
+    web.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from expo_crm import i18n
+    from expo_crm.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    i18n.init_app(app)
+    import expo_crm.models  # noqa: F401  (every domain's tables, for the mapper and Alembic)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from expo_crm import api
+    from expo_crm.auth.routes import bp as auth_bp
+    from expo_crm.badges.routes import bp as badges_bp
+    from expo_crm.directory.routes import bp as directory_bp
+    from expo_crm.exhibitors.routes import bp as exhibitors_bp
+    from expo_crm.followup.routes import bp as followup_bp
+    from expo_crm.kiosk_app import bp as kiosk_bp
+    from expo_crm.shows.routes import bp as shows_bp
+    from expo_crm.visitors.routes import bp as visitors_bp
+
+    for blueprint in (
+        auth_bp,
+        shows_bp,
+        directory_bp,
+        exhibitors_bp,
+        visitors_bp,
+        badges_bp,
+        followup_bp,
+        kiosk_bp,
+    ):
+        app.register_blueprint(blueprint)
+    api.register(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from expo_crm.auth.cli import cli as users_cli
+    from expo_crm.badges.cli import cli as badges_cli
+    from expo_crm.cli import demo_command
+    from expo_crm.exhibitors.cli import cli as exhibitors_cli
+    from expo_crm.followup.cli import cli as followup_cli
+    from expo_crm.shows.cli import cli as shows_cli
+    from expo_crm.visitors.cli import cli as visitors_cli
+
+    for command in (
+        users_cli,
+        shows_cli,
+        exhibitors_cli,
+        visitors_cli,
+        badges_cli,
+        followup_cli,
+        demo_command,
+    ):
+        app.cli.add_command(command)

@@ -1,0 +1,5 @@
+"""`expo-crm badges ...` commands."""
+
+from flask.cli import AppGroup
+
+cli = AppGroup("badges", help="Badges commands.")

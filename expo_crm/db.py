@@ -1,0 +1,84 @@
+"""Declarative base, column types and helpers shared by every domain's models."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, Enum, MetaData, Numeric, String, TypeDecorator
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, registry
+
+#: Stable constraint names, so Alembic migrations (and SQLite batch mode) can refer to them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CENT = Decimal("0.01")
+
+
+def utcnow() -> datetime:
+    """Return the current time as an aware UTC datetime (use as a callable default)."""
+    return datetime.now(UTC)
+
+
+def money(value: Decimal | int | str) -> Decimal:
+    """Round an amount to cents, half up (the rounding rule for every amount in Expo CRM)."""
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite stores naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC datetime is required")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+#: JSON column that is JSONB on PostgreSQL and plain JSON elsewhere.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={
+            datetime: UTCDateTime(),
+            date: Date(),
+            Decimal: Numeric(12, 2),
+            str: String(255),
+            dict[str, Any]: JSONType,
+            list[Any]: JSONType,
+        },
+    )
+
+
+def enum_column(enum_class: type[enum.Enum], length: int = 20) -> Enum:
+    """An enum stored as its value in a VARCHAR (no native type: adding a state is a plain edit)."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+        name=enum_class.__name__.lower(),
+    )

@@ -1,0 +1,5 @@
+"""`expo-crm exhibitors ...` commands."""
+
+from flask.cli import AppGroup
+
+cli = AppGroup("exhibitors", help="Exhibitors commands.")

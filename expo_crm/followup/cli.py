@@ -1,0 +1,5 @@
+"""`expo-crm followup ...` commands."""
+
+from flask.cli import AppGroup
+
+cli = AppGroup("followup", help="Followup commands.")

@@ -1,0 +1,59 @@
+"""Locale selection and locale-aware formatting of dates, numbers and money."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_login import current_user
+
+SESSION_KEY = "locale"
+
+
+def select_locale() -> str:
+    """Pick the locale: the session's choice, the user's preference, then the browser's."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get(SESSION_KEY)
+    if chosen in languages:
+        return str(chosen)
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if user_locale in languages:
+        return str(user_locale)
+    # Browsers send zh-CN / zh-Hans; map any Chinese to Simplified Chinese.
+    best = request.accept_languages.best_match(["en", "zh", "zh-CN", "zh-Hans", "zh-Hans-CN"])
+    return "zh_Hans_CN" if best and best.startswith("zh") else "en"
+
+
+def select_timezone() -> str | None:
+    return None  # the show's timezone is applied explicitly where a page shows local times
+
+
+def current_locale_key() -> str:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return "zh_Hans_CN" if locale and locale.language == "zh" else "en"
+
+
+def money(amount: Decimal | None, currency: str) -> str:
+    """Format an amount in the current locale: ``€1,234.50`` / ``€1,234.50`` / ``US$1,234.50``."""
+    if amount is None:
+        return ""
+    return format_currency(amount, currency)
+
+
+def init_app(app: Flask) -> None:
+    filters: dict[str, Any] = {
+        "money": money,
+        "number": lambda value, fmt=None: "" if value is None else format_decimal(value, fmt),
+        "date": lambda value, fmt="medium": "" if value is None else format_date(value, fmt),
+        "datetime": lambda value, fmt="medium": (
+            "" if value is None else format_datetime(value, fmt)
+        ),
+        "percent": lambda value: (
+            "" if value is None else format_decimal(value * 100, "#,##0.0") + "%"
+        ),
+    }
+    app.jinja_env.filters.update(filters)

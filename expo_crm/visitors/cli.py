@@ -1,0 +1,5 @@
+"""`expo-crm visitors ...` commands."""
+
+from flask.cli import AppGroup
+
+cli = AppGroup("visitors", help="Visitors commands.")

@@ -1,0 +1,166 @@
+"""Request plumbing shared by every blueprint: the role guard, error pages, template helpers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from expo_crm.auth.roles import PUBLIC, Role, allowed_roles, public
+from expo_crm.errors import DomainError
+from expo_crm.extensions import db, login_manager
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(enforce_roles)
+    app.register_error_handler(HTTPException, _http_error_page)
+    app.register_error_handler(DomainError, _domain_error_page)
+    app.context_processor(_template_globals)
+    app.add_url_rule("/", "index", index)
+    app.add_url_rule("/healthz", "healthz", healthz)
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Any:
+        from expo_crm.auth.models import User
+
+        return db.session.get(User, int(user_id))
+
+
+def enforce_roles() -> WerkzeugResponse | None:
+    """Admit the request only if the endpoint declares the current user's role.
+
+    Deny by default: an endpoint that declares no roles is refused for everyone, so a
+    forgotten declaration fails closed. API requests authenticate with a bearer token only.
+    """
+    # One app context may serve several requests in tests; never reuse a cached user.
+    g.pop("_login_user", None)
+    if request.endpoint is None:
+        return None  # 404/405 are answered by the router
+    admitted = endpoint_roles(request.endpoint)
+    if admitted is None:
+        log.error("Endpoint %s declares no roles; refused", request.endpoint)
+        return _refuse(403)
+    if admitted is PUBLIC:
+        return None
+    if request.blueprint == "api":
+        from expo_crm.api import api_error
+        from expo_crm.auth.services import user_for_token
+
+        header = request.headers.get("Authorization", "")
+        scheme, _sep, token = header.partition(" ")
+        user = user_for_token(db.session, token.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            return api_error(401, "Send a valid API token as 'Authorization: Bearer <token>'.")
+        g._login_user = user  # what Flask-Login's current_user reads
+        db.session.commit()  # keep the token's last-used time
+        if user.role not in admitted:
+            return api_error(403, f"The role {user.role} may not use this endpoint.")
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role not in admitted:
+        return _refuse(403)
+    return None
+
+
+def endpoint_roles(endpoint: str) -> frozenset[Any] | None:
+    """Return the roles an endpoint admits (PUBLIC for static files), None if undeclared."""
+    from flask import current_app
+
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return PUBLIC
+    view = current_app.view_functions.get(endpoint)
+    return allowed_roles(view) if view else None
+
+
+def _refuse(status: int) -> WerkzeugResponse:
+    from flask import abort
+
+    abort(status)
+
+
+def _wants_json() -> bool:
+    return request.blueprint == "api" or request.accept_mimetypes.best == "application/json"
+
+
+def _http_error_page(exc: HTTPException) -> Any:
+    if _wants_json():
+        from expo_crm.api import api_error
+
+        return api_error(exc.code or 500, exc.description or exc.name)
+    return render_template("errors/http.html", error=exc), exc.code
+
+
+def _domain_error_page(exc: DomainError) -> Any:
+    """A service refused: roll back, say why, and send the user back where they came from."""
+    db.session.rollback()
+    if _wants_json():
+        from expo_crm.api import api_error
+
+        return api_error(exc.status_code, exc.message)
+    flash(exc.message, "error")
+    if request.method == "GET":
+        return render_template("errors/http.html", error=exc), exc.status_code
+    return redirect(request.referrer or url_for("index"))
+
+
+def _template_globals() -> dict[str, Any]:
+    from flask import current_app
+
+    from expo_crm.i18n import current_locale_key
+
+    return {
+        "Role": Role,
+        "languages": current_app.config["LANGUAGES"],
+        "current_locale": current_locale_key(),
+        "can": can,
+    }
+
+
+def can(endpoint: str) -> bool:
+    """Tell templates whether the current user may open an endpoint (to hide dead links)."""
+    admitted = endpoint_roles(endpoint)
+    if admitted is PUBLIC:
+        return True
+    return bool(admitted and current_user.is_authenticated and current_user.role in admitted)
+
+
+#: Where each role lands after signing in.
+HOME_BY_ROLE = {
+    Role.ADMIN: "exhibitors.dashboard",
+    Role.SALES: "exhibitors.dashboard",
+    Role.FINANCE: "exhibitors.overdue",
+    Role.ONSITE: "badges.gate",
+    Role.KIOSK: "kiosk.welcome",
+    Role.SCANNER: "badges.lead_scanner",
+}
+
+
+@public
+def index() -> WerkzeugResponse:
+    """Send each user to the page their role works on."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    from flask import current_app
+
+    endpoint = HOME_BY_ROLE.get(current_user.role, "directory.companies")
+    if endpoint not in current_app.view_functions:
+        endpoint = "directory.companies" if can("directory.companies") else "auth.account"
+    return redirect(url_for(endpoint))
+
+
+@public
+def healthz() -> Response:
+    db.session.execute(db.text("SELECT 1"))
+    return Response("ok", mimetype="text/plain")
+
+
+def flash_saved(what: str) -> None:
+    flash(_("%(what)s saved.", what=what), "success")
