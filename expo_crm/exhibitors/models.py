@@ -1,1 +1,257 @@
-"""Tables of the exhibitors domain."""
+"""Booths, price rules, quotes, contracts, invoices and payments of an edition."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from expo_crm.db import enum_column, utcnow
+from expo_crm.extensions import db
+
+
+class BoothType(enum.StrEnum):
+    RAW_SPACE = "raw_space"
+    SHELL_SCHEME = "shell_scheme"
+
+
+class BoothStatus(enum.StrEnum):
+    AVAILABLE = "available"
+    HELD = "held"
+    SOLD = "sold"
+
+
+class Booth(db.Model):
+    __tablename__ = "booths"
+    __table_args__ = (
+        UniqueConstraint("show_id", "code"),
+        CheckConstraint("area_m2 > 0", name="area_positive"),
+        CheckConstraint("open_sides BETWEEN 1 AND 4", name="open_sides_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id"), index=True)
+    hall: Mapped[str] = mapped_column(String(20))
+    #: Unique per edition, e.g. ``A-101``.
+    code: Mapped[str] = mapped_column(String(20))
+    area_m2: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    booth_type: Mapped[BoothType] = mapped_column(enum_column(BoothType))
+    #: 1 = in a row, 2 = corner, 3 = peninsula, 4 = island.
+    open_sides: Mapped[int] = mapped_column(default=1)
+    status: Mapped[BoothStatus] = mapped_column(
+        enum_column(BoothStatus), default=BoothStatus.AVAILABLE, index=True
+    )
+    #: Floor-plan position and size in metres from the hall's top-left corner.
+    x: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(0))
+    y: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(0))
+    width: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(3))
+    depth: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(3))
+    #: The company the booth is held for or sold to.
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    held_until: Mapped[datetime | None]
+    held_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    show = relationship("Show")
+    company = relationship("Company")
+
+    def __repr__(self) -> str:
+        return f"<Booth {self.code} {self.status}>"
+
+
+class PriceList(db.Model):
+    """The price rules of one edition: data the organizer edits, not code.
+
+    ``rules`` holds the rule values as JSON; ``version`` grows with every edit, and a
+    quote records the version and a copy of the rules it was priced with.
+    """
+
+    __tablename__ = "price_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id"), unique=True)
+    version: Mapped[int] = mapped_column(default=1)
+    rules: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    show = relationship("Show")
+
+    def __repr__(self) -> str:
+        return f"<PriceList show={self.show_id} v{self.version}>"
+
+
+class QuoteStatus(enum.StrEnum):
+    ISSUED = "issued"
+    ACCEPTED = "accepted"  #: turned into a contract
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+class Quote(db.Model):
+    __tablename__ = "quotes"
+    __table_args__ = (
+        Index("ix_quotes_company_booth", "company_id", "booth_id", "price_list_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id"))
+    price_list_version: Mapped[int]
+    #: The rules as they stood when the quote was priced, and which ones applied.
+    rules_snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    currency: Mapped[str] = mapped_column(String(3))
+    subtotal: Mapped[Decimal]
+    discount_total: Mapped[Decimal]
+    total: Mapped[Decimal]
+    status: Mapped[QuoteStatus] = mapped_column(
+        enum_column(QuoteStatus), default=QuoteStatus.ISSUED
+    )
+    #: The date pricing was computed for (early-bird applies relative to it).
+    priced_on: Mapped[date]
+    valid_until: Mapped[date]
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    lines: Mapped[list[QuoteLine]] = relationship(
+        back_populates="quote", order_by="QuoteLine.position", cascade="all, delete-orphan"
+    )
+    booth = relationship("Booth")
+    company = relationship("Company")
+    issued_by = relationship("User")
+
+    def __repr__(self) -> str:
+        return f"<Quote {self.number} {self.total} {self.currency}>"
+
+
+class QuoteLine(db.Model):
+    __tablename__ = "quote_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id"), index=True)
+    position: Mapped[int]
+    #: Machine name of the rule behind the line (``base``, ``open_sides``, ``early_bird``…).
+    rule: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(300))
+    #: Positive for charges, negative for discounts.
+    amount: Mapped[Decimal]
+
+    quote: Mapped[Quote] = relationship(back_populates="lines")
+
+
+class ContractStatus(enum.StrEnum):
+    SIGNED = "signed"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"  #: fully paid
+
+
+class Contract(db.Model):
+    __tablename__ = "contracts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id"), unique=True)
+    booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    total: Mapped[Decimal]
+    #: Booth area at signing, kept so upgrades and m² sold survive booth edits.
+    area_m2: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    status: Mapped[ContractStatus] = mapped_column(
+        enum_column(ContractStatus), default=ContractStatus.SIGNED, index=True
+    )
+    deposit_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    deposit_due_on: Mapped[date]
+    balance_due_on: Mapped[date]
+    signed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    cancelled_at: Mapped[datetime | None]
+    cancellation_fee: Mapped[Decimal | None]
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    quote = relationship("Quote")
+    booth = relationship("Booth")
+    company = relationship("Company")
+    signed_by = relationship("User")
+    invoices: Mapped[list[Invoice]] = relationship(back_populates="contract")
+
+    def __repr__(self) -> str:
+        return f"<Contract {self.number} {self.status}>"
+
+
+class InvoiceKind(enum.StrEnum):
+    DEPOSIT = "deposit"
+    BALANCE = "balance"
+    CANCELLATION = "cancellation"  #: the fee kept on cancellation
+    CREDIT_NOTE = "credit_note"  #: negative: cancels what was invoiced
+    ONSITE = "onsite"  #: fees taken at the show
+
+
+class InvoiceStatus(enum.StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class Invoice(db.Model):
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("show_id", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id"), index=True)
+    #: Gapless per edition: 1, 2, 3… ; ``number`` is its printed form.
+    sequence: Mapped[int]
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    kind: Mapped[InvoiceKind] = mapped_column(enum_column(InvoiceKind))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal]
+    issued_on: Mapped[date]
+    due_on: Mapped[date] = mapped_column(index=True)
+    status: Mapped[InvoiceStatus] = mapped_column(
+        enum_column(InvoiceStatus), default=InvoiceStatus.OPEN, index=True
+    )
+    description: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    contract: Mapped[Contract | None] = relationship(back_populates="invoices")
+    company = relationship("Company")
+    payments: Mapped[list[Payment]] = relationship(back_populates="invoice")
+
+    def __repr__(self) -> str:
+        return f"<Invoice {self.number} {self.amount} {self.status}>"
+
+
+class PaymentMethod(enum.StrEnum):
+    BANK_TRANSFER = "bank_transfer"
+    CARD = "card"
+    CASH = "cash"
+    ONSITE_CARD = "onsite_card"
+
+
+class Payment(db.Model):
+    """Money received (positive) or refunded (negative) against an invoice."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod))
+    received_on: Mapped[date]
+    reference: Mapped[str | None] = mapped_column(String(100))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="payments")
+
+    def __repr__(self) -> str:
+        return f"<Payment {self.amount} on {self.invoice_id}>"
