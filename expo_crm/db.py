@@ -82,3 +82,30 @@ def enum_column(enum_class: type[enum.Enum], length: int = 20) -> Enum:
         values_callable=lambda members: [m.value for m in members],
         name=enum_class.__name__.lower(),
     )
+
+
+def configure_sqlite(engine: Any) -> None:
+    """Make SQLite behave like the production database where it matters.
+
+    pysqlite opens transactions lazily and never around SAVEPOINTs, which breaks nested
+    transactions; we let SQLAlchemy emit BEGIN itself. Foreign keys are enforced, WAL lets
+    readers work during a write, and a busy timeout makes concurrent writers wait, not fail.
+    """
+    from sqlalchemy import event
+
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")

@@ -120,6 +120,8 @@ def runner(app: Flask) -> Any:
 
 
 # -- factories ------------------------------------------------------------------------------
+# Factories commit: inside the test transaction that only releases a savepoint, and it keeps
+# their rows when the code under test rolls its own work back.
 
 
 @pytest.fixture
@@ -138,7 +140,7 @@ def create_show(db: scoped_session[Session]) -> Callable[..., Show]:
         values.update(fields)
         show = Show(code=code, year=year, **values)
         db.add(show)
-        db.flush()
+        db.commit()
         return show
 
     return factory
@@ -149,7 +151,7 @@ def create_company(db: scoped_session[Session]) -> Callable[..., Company]:
     def factory(name: str = "Acme Robotics GmbH", **fields: Any) -> Company:
         company = Company(name=name, normalized_name=normalize_company_name(name), **fields)
         db.add(company)
-        db.flush()
+        db.commit()
         return company
 
     return factory
@@ -160,7 +162,7 @@ def create_person(db: scoped_session[Session]) -> Callable[..., Person]:
     def factory(full_name: str = "Ana Silva", **fields: Any) -> Person:
         person = Person(full_name=full_name, **fields)
         db.add(person)
-        db.flush()
+        db.commit()
         return person
 
     return factory
@@ -185,7 +187,7 @@ def create_user(db: scoped_session[Session]) -> Callable[..., User]:
             **fields,
         )
         db.add(user)
-        db.flush()
+        db.commit()
         return user
 
     return factory
