@@ -6,9 +6,7 @@ bash scripts/setup.sh
 export EXPO_CRM_INSTANCE="${EXPO_CRM_INSTANCE:-$PWD/var}"
 PORT="${PORT:-5000}"
 .venv/bin/expo-crm db upgrade
-if ! .venv/bin/expo-crm demo 2>/dev/null; then
-  echo "(demo data already present; './run.sh' keeps it — delete var/ to start over)"
-fi
+.venv/bin/expo-crm demo --if-empty   # delete var/ to start over with fresh demo data
 cat <<MSG
 
   Expo CRM is starting on http://127.0.0.1:${PORT}/

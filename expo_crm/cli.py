@@ -32,8 +32,9 @@ def main() -> None:
 )
 @click.option("--seed", default=2026, show_default=True, type=int)
 @click.option("--reset/--no-reset", default=False, help="Drop and recreate every table first.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if data exists.")
 @with_appcontext
-def demo_command(scale: int, seed: int, reset: bool) -> None:
+def demo_command(scale: int, seed: int, reset: bool, if_empty: bool) -> None:
     """Fill the database with a realistic show series (past editions and the current one)."""
     from expo_crm import demo
     from expo_crm.extensions import db
@@ -45,6 +46,9 @@ def demo_command(scale: int, seed: int, reset: bool) -> None:
         stamp(revision="base")
         upgrade()
     elif demo.has_data(db.session):
+        if if_empty:
+            click.echo("The database already has data; keeping it.")
+            return
         raise click.ClickException("The database already has data; use --reset to rebuild it.")
     summary = demo.build(db.session, scale=scale, seed=seed, progress=click.echo)
     db.session.commit()
