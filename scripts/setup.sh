@@ -8,8 +8,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim tesseract-ocr-jpn tesseract-ocr-por
   chromium fonts-noto-cjk fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b
-  poppler-utils nodejs npm
+  poppler-utils
 )
+# Node.js may come from elsewhere (e.g. NodeSource, which bundles npm); only ask Debian for it
+# when there is no npm at all.
+command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
