@@ -68,8 +68,8 @@ install_frontend() {
 }
 
 compile_translations() {
-  .venv/bin/pybabel compile -q -d expo_crm/translations 2>/dev/null \
-    || .venv/bin/pybabel compile -d expo_crm/translations >/dev/null
+  local out
+  out=$(.venv/bin/pybabel compile -d expo_crm/translations 2>&1) || { echo "$out" >&2; exit 1; }
 }
 
 install_debian_packages
