@@ -25,7 +25,8 @@ ensure_services
 
 status=0
 echo "==> ruff"
-.venv/bin/ruff check expo_crm tests bench || status=1
+.venv/bin/ruff check . || status=1
+.venv/bin/ruff format --check --quiet . || { echo "ruff format would reformat the files above"; status=1; }
 echo "==> pytest on SQLite"
 .venv/bin/python -m pytest "$@" || status=1
 echo "==> pytest on PostgreSQL"
