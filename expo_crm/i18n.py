@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_login import current_user
 
@@ -15,6 +15,8 @@ SESSION_KEY = "locale"
 def select_locale() -> str:
     """Pick the locale: the session's choice, the user's preference, then the browser's."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and jobs: the default language
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = session.get(SESSION_KEY)
     if chosen in languages:
         return str(chosen)
