@@ -7,11 +7,31 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo_crm.db import enum_column, utcnow
+from expo_crm.errors import Conflict
 from expo_crm.extensions import db
+
+
+def transition(obj: Any, new: enum.Enum, allowed: dict[Any, set[Any]]) -> None:
+    """Move ``obj.status`` to ``new`` if the state machine allows it; raise Conflict."""
+    if new not in allowed.get(obj.status, set()):
+        raise Conflict(
+            f"{type(obj).__name__} {getattr(obj, 'number', obj.id)} cannot go from "
+            f"{obj.status.value} to {new.value}."
+        )
+    obj.status = new
 
 
 class BoothType(enum.StrEnum):
@@ -31,6 +51,7 @@ class Booth(db.Model):
         UniqueConstraint("show_id", "code"),
         CheckConstraint("area_m2 > 0", name="area_positive"),
         CheckConstraint("open_sides BETWEEN 1 AND 4", name="open_sides_range"),
+        CheckConstraint("width > 0 AND depth > 0", name="size_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +110,11 @@ class QuoteStatus(enum.StrEnum):
     ACCEPTED = "accepted"  #: turned into a contract
     EXPIRED = "expired"
     WITHDRAWN = "withdrawn"
+
+
+QUOTE_TRANSITIONS = {
+    QuoteStatus.ISSUED: {QuoteStatus.ACCEPTED, QuoteStatus.EXPIRED, QuoteStatus.WITHDRAWN},
+}
 
 
 class Quote(db.Model):
@@ -150,15 +176,33 @@ class ContractStatus(enum.StrEnum):
     COMPLETED = "completed"  #: fully paid
 
 
+CONTRACT_TRANSITIONS = {
+    ContractStatus.SIGNED: {ContractStatus.COMPLETED, ContractStatus.CANCELLED},
+    # A fully paid booking can still be cancelled before the show (fee kept, rest refunded).
+    ContractStatus.COMPLETED: {ContractStatus.CANCELLED},
+}
+
+
 class Contract(db.Model):
     __tablename__ = "contracts"
+    __table_args__ = (
+        # The database's own guarantee that a booth is never sold twice: at most one
+        # live (not cancelled) contract per booth, whatever the application does.
+        Index(
+            "uq_contracts_live_booth",
+            "booth_id",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(30), unique=True)
     show_id: Mapped[int] = mapped_column(ForeignKey("shows.id"), index=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id"), unique=True)
-    booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id"), index=True)
+    booth_id: Mapped[int] = mapped_column(ForeignKey("booths.id"))
     currency: Mapped[str] = mapped_column(String(3))
     total: Mapped[Decimal]
     #: Booth area at signing, kept so upgrades and m² sold survive booth edits.
@@ -196,7 +240,13 @@ class InvoiceKind(enum.StrEnum):
 class InvoiceStatus(enum.StrEnum):
     OPEN = "open"
     PAID = "paid"
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled"  #: voided by a credit note (contract cancelled)
+
+
+INVOICE_TRANSITIONS = {
+    InvoiceStatus.OPEN: {InvoiceStatus.PAID, InvoiceStatus.CANCELLED},
+    InvoiceStatus.PAID: {InvoiceStatus.CANCELLED},
+}
 
 
 class Invoice(db.Model):
@@ -212,7 +262,10 @@ class Invoice(db.Model):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     kind: Mapped[InvoiceKind] = mapped_column(enum_column(InvoiceKind))
     currency: Mapped[str] = mapped_column(String(3))
+    #: Negative for credit notes.
     amount: Mapped[Decimal]
+    #: Sum of the payments on this invoice (kept in step by ``record_payment``).
+    amount_paid: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
     issued_on: Mapped[date]
     due_on: Mapped[date] = mapped_column(index=True)
     status: Mapped[InvoiceStatus] = mapped_column(
@@ -225,8 +278,29 @@ class Invoice(db.Model):
     company = relationship("Company")
     payments: Mapped[list[Payment]] = relationship(back_populates="invoice")
 
+    @property
+    def balance(self) -> Decimal:
+        return self.amount - self.amount_paid
+
     def __repr__(self) -> str:
         return f"<Invoice {self.number} {self.amount} {self.status}>"
+
+
+class DocumentCounter(db.Model):
+    """The last number used per edition and document kind (quotes, contracts, invoices).
+
+    The row is locked while a number is taken, so numbers have no gaps and no duplicates
+    even when several users issue documents at once.
+    """
+
+    __tablename__ = "document_counters"
+
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<DocumentCounter {self.show_id} {self.kind} {self.last}>"
 
 
 class PaymentMethod(enum.StrEnum):
@@ -234,6 +308,12 @@ class PaymentMethod(enum.StrEnum):
     CARD = "card"
     CASH = "cash"
     ONSITE_CARD = "onsite_card"
+    #: Not new money: payments on cancelled invoices applied to the cancellation fee.
+    CREDIT = "credit"
+
+
+#: What on-site staff may take at the desk.
+ONSITE_METHODS = (PaymentMethod.CASH, PaymentMethod.ONSITE_CARD)
 
 
 class Payment(db.Model):
