@@ -1,0 +1,74 @@
+"""The SQL building blocks every follow-up report stands on, with their definitions.
+
+Definitions (shared by KPIs, value, prospects and segments):
+
+* **exhibited at edition E** — the company has at least one contract at E whose status is
+  not ``cancelled`` (``signed`` or ``completed``).
+* **revenue of a company at E** — the sum of the totals of its non-cancelled contracts at E
+  (contract value, not cash received); **area at E** — the sum of their ``area_m2``.
+* **paid** — the sum of payments (refunds negative) on the company's invoices of an edition.
+* **visitor at E** — a registration at E whose category is not ``exhibitor_staff``; the
+  visiting company is the registration's ``company_id`` (the employer at that edition).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from expo_crm.exhibitors.models import Contract, ContractStatus, Invoice, Payment
+from expo_crm.shows.models import Show
+from expo_crm.visitors.models import Registration, VisitorCategory
+
+NOT_CANCELLED = Contract.status != ContractStatus.CANCELLED
+IS_VISITOR = Registration.category != VisitorCategory.EXHIBITOR_STAFF
+
+
+def exhibitor_facts(show_id: int) -> Select:
+    """Select (company_id, revenue, area_m2, contracts) per company exhibiting at the edition."""
+    return (
+        select(
+            Contract.company_id.label("company_id"),
+            func.sum(Contract.total).label("revenue"),
+            func.sum(Contract.area_m2).label("area_m2"),
+            func.count(Contract.id).label("contracts"),
+        )
+        .where(Contract.show_id == show_id, NOT_CANCELLED)
+        .group_by(Contract.company_id)
+    )
+
+
+def exhibitor_ids(show_id: int) -> Select:
+    """Select the ids of companies exhibiting at the edition."""
+    return select(Contract.company_id).where(Contract.show_id == show_id, NOT_CANCELLED).distinct()
+
+
+def visitor_registrations(show_id: int) -> Select:
+    """Select visitor registrations (not exhibitor staff) of the edition."""
+    return select(Registration).where(Registration.show_id == show_id, IS_VISITOR)
+
+
+def paid_by_company(show_ids: list[int]) -> Select:
+    """Select (company_id, paid) summed over the given editions' invoices."""
+    return (
+        select(Invoice.company_id.label("company_id"), func.sum(Payment.amount).label("paid"))
+        .join(Payment, Payment.invoice_id == Invoice.id)
+        .where(Invoice.show_id.in_(show_ids))
+        .group_by(Invoice.company_id)
+    )
+
+
+def editions(session: Session) -> list[Show]:
+    """Return every edition, oldest first."""
+    return list(session.scalars(select(Show).order_by(Show.starts_on)))
+
+
+def neighbours(session: Session, show: Show) -> tuple[Show | None, Show | None]:
+    """Return the editions just before and just after ``show``."""
+    shows = editions(session)
+    i = next(k for k, s in enumerate(shows) if s.id == show.id)
+    return (shows[i - 1] if i > 0 else None, shows[i + 1] if i + 1 < len(shows) else None)
+
+
+def editions_before(session: Session, show: Show) -> list[int]:
+    return list(session.scalars(select(Show.id).where(Show.starts_on < show.starts_on)))

@@ -1,0 +1,218 @@
+"""The value of exhibitors: historical, current and potential value, the value matrix, and
+the value pyramid of an edition.
+
+**Pyramid rule.** The exhibitors of an edition (see :mod:`facts`) are ranked by revenue,
+highest first; with ``n`` exhibitors the tier boundaries are the positions
+``ceil(1% of n)``, ``ceil(5% of n)`` and ``ceil(20% of n)`` (1-based). A company is
+*VIP* if its revenue is at least the revenue at the VIP boundary, else *major* if at least
+the revenue at the major boundary, else *ordinary* if at least the revenue at the ordinary
+boundary, else *small*. So:
+
+* any edition with at least one exhibitor has at least one VIP (ceil), and with fewer than
+  100 exhibitors the major tier may be empty (ceil(5% of 10) = 1 is already the VIP);
+* ties never split: equal revenue means equal tier, and a tie at a boundary lifts every
+  tied company into the higher tier (the tiers may then hold more than their share).
+
+**Company value.** *Historical* — paid (payments on its invoices) at editions before the
+reference edition. *Current* — its revenue at the reference edition. *Potential* — a stated
+estimate: the base (current revenue, else the last edition's), plus the area trend
+(m² change between its last two exhibiting editions, times the reference edition's average
+revenue per m²), raised by 5% for each of its people seen visiting other booths at the
+reference edition (at most 10). Each part is returned as a reason.
+
+**Value matrix.** Among companies that exhibited at the reference edition or before,
+*high* means positive and at or above the median of that group. Loyal = high historical and high
+potential; repeat = high historical, low potential; expected = low historical, high
+potential; ordinary = low both.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from statistics import median
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from expo_crm.db import money
+from expo_crm.directory.models import Company
+from expo_crm.exhibitors.models import Contract
+from expo_crm.followup import engagement, facts
+from expo_crm.shows.models import Show
+
+
+class Tier(enum.StrEnum):
+    VIP = "vip"
+    MAJOR = "major"
+    ORDINARY = "ordinary"
+    SMALL = "small"
+
+
+#: Cumulative share of exhibitors (by rank) that closes each tier.
+TIER_SHARES = ((Tier.VIP, 0.01), (Tier.MAJOR, 0.05), (Tier.ORDINARY, 0.20))
+
+
+def assign_tiers(revenues: Sequence[Decimal]) -> list[Tier]:
+    """Return the tier of each revenue (given highest first) by the pyramid rule above."""
+    n = len(revenues)
+    if any(revenues[i] < revenues[i + 1] for i in range(n - 1)):
+        raise ValueError("revenues must be sorted highest first")
+    thresholds = [
+        (tier, revenues[math.ceil(round(share * n, 9)) - 1]) for tier, share in TIER_SHARES if n
+    ]
+    tiers = []
+    for revenue in revenues:
+        tier = next((t for t, floor in thresholds if revenue >= floor), Tier.SMALL)
+        tiers.append(tier)
+    return tiers
+
+
+@dataclass
+class PyramidRow:
+    company_id: int
+    name: str
+    revenue: Decimal
+    rank: int
+    tier: Tier
+
+
+@dataclass
+class Pyramid:
+    show_code: str
+    rows: list[PyramidRow]
+    tiers: dict[Tier, dict[str, Decimal | int]] = field(default_factory=dict)
+
+
+def pyramid(session: Session, show: Show) -> Pyramid:
+    """Place every exhibitor of the edition in the value pyramid."""
+    ex = facts.exhibitor_facts(show.id).subquery()
+    rows = session.execute(
+        select(ex.c.company_id, Company.name, ex.c.revenue)
+        .join(Company, Company.id == ex.c.company_id)
+        .order_by(ex.c.revenue.desc(), Company.name, ex.c.company_id)
+    ).all()
+    revenues = [money(r.revenue) for r in rows]
+    tiers = assign_tiers(revenues)
+    result = Pyramid(show.code, [])
+    for tier in Tier:
+        result.tiers[tier] = {"companies": 0, "revenue": money(0)}
+    for rank, (row, revenue, tier) in enumerate(zip(rows, revenues, tiers, strict=True), 1):
+        result.rows.append(PyramidRow(row.company_id, row.name, revenue, rank, tier))
+        result.tiers[tier]["companies"] += 1
+        result.tiers[tier]["revenue"] += revenue
+    return result
+
+
+# -- company value -------------------------------------------------------------------------
+
+
+class Quadrant(enum.StrEnum):
+    LOYAL = "loyal"
+    REPEAT = "repeat"
+    ORDINARY = "ordinary"
+    EXPECTED = "expected"
+
+
+@dataclass
+class CompanyValue:
+    company_id: int
+    name: str
+    historical: Decimal
+    current: Decimal
+    potential: Decimal
+    editions: int  #: editions exhibited up to the reference edition
+    reasons: list[str]
+    quadrant: Quadrant | None = None
+
+
+STAFF_UPLIFT = Decimal("0.05")
+STAFF_CAP = 10
+
+
+def company_values(session: Session, show: Show) -> list[CompanyValue]:
+    """Value every company that exhibited at ``show`` or earlier, placed in the value matrix.
+
+    Aggregates run in SQL; the per-company arithmetic runs over one row per company.
+    """
+    earlier = facts.editions_before(session, show)
+    upto = [*earlier, show.id]
+    order = {s.id: k for k, s in enumerate(facts.editions(session))}
+    per_edition = session.execute(
+        select(
+            Contract.company_id,
+            Contract.show_id,
+            func.sum(Contract.total),
+            func.sum(Contract.area_m2),
+        )
+        .where(Contract.show_id.in_(upto), facts.NOT_CANCELLED)
+        .group_by(Contract.company_id, Contract.show_id)
+    ).all()
+    history: dict[int, list[tuple[int, Decimal, Decimal]]] = {}
+    for company_id, show_id, revenue, area in per_edition:
+        history.setdefault(company_id, []).append((order[show_id], money(revenue), Decimal(area)))
+    if not history:
+        return []
+    paid = dict(session.execute(facts.paid_by_company(earlier)).all()) if earlier else {}
+    names = dict(
+        session.execute(select(Company.id, Company.name).where(Company.id.in_(history))).all()
+    )
+    staff = engagement.staff_visiting_booths(session, show.id)
+    this = order[show.id]
+    cur_rev = sum((r for h in history.values() for o, r, _a in h if o == this), Decimal(0))
+    cur_area = sum((a for h in history.values() for o, _r, a in h if o == this), Decimal(0))
+    per_m2 = cur_rev / cur_area if cur_area else Decimal(0)
+
+    values = []
+    for company_id, rows in history.items():
+        rows.sort()
+        current = next((r for o, r, _a in rows if o == this), Decimal(0))
+        base = current or rows[-1][1]
+        reasons = [f"base {money(base)} ({'this edition' if current else 'last edition'})"]
+        potential = base
+        if len(rows) >= 2:
+            delta_m2 = rows[-1][2] - rows[-2][2]
+            if delta_m2:
+                trend = money(delta_m2 * per_m2)
+                potential += trend
+                reasons.append(f"area trend {delta_m2:+} m² → {trend:+}")
+        people = min(staff.get(company_id, 0), STAFF_CAP)
+        if people:
+            potential *= 1 + STAFF_UPLIFT * people
+            reasons.append(f"{people} staff visiting booths → +{STAFF_UPLIFT * people:.0%}")
+        values.append(
+            CompanyValue(
+                company_id=company_id,
+                name=names.get(company_id, "?"),
+                historical=money(paid.get(company_id) or 0),
+                current=money(current),
+                potential=money(max(potential, Decimal(0))),
+                editions=len(rows),
+                reasons=reasons,
+            )
+        )
+    place_in_matrix(values)
+    values.sort(key=lambda v: (-v.potential, -v.historical, v.name))
+    return values
+
+
+def place_in_matrix(values: list[CompanyValue]) -> None:
+    """Set each value's quadrant: high means positive and at or above the group's median."""
+    if not values:
+        return
+    hist_median = median(v.historical for v in values)
+    pot_median = median(v.potential for v in values)
+    for v in values:
+        high_hist = v.historical > 0 and v.historical >= hist_median
+        high_pot = v.potential > 0 and v.potential >= pot_median
+        if high_hist and high_pot:
+            v.quadrant = Quadrant.LOYAL
+        elif high_hist:
+            v.quadrant = Quadrant.REPEAT
+        elif high_pot:
+            v.quadrant = Quadrant.EXPECTED
+        else:
+            v.quadrant = Quadrant.ORDINARY
