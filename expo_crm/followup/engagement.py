@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy import Integer, Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from expo_crm.visitors.models import Registration
@@ -56,9 +56,9 @@ def booths_scanned(show_id: int) -> Select:
     """Select (registration_id, booths) for registrations of the edition with leads."""
     found = _badge_models()
     if found is None:
-        return select(literal(None).label("registration_id"), literal(0).label("booths")).where(
-            literal(False)
-        )
+        return select(
+            literal(None, Integer).label("registration_id"), literal(0, Integer).label("booths")
+        ).where(literal(False))
     _scan, lead = found
     return (
         select(
@@ -75,9 +75,9 @@ def lead_scans_by_company(show_id: int) -> Select:
     """Select (company_id, scans): leads captured on the company's people at the edition."""
     found = _badge_models()
     if found is None:
-        return select(literal(None).label("company_id"), literal(0).label("scans")).where(
-            literal(False)
-        )
+        return select(
+            literal(None, Integer).label("company_id"), literal(0, Integer).label("scans")
+        ).where(literal(False))
     _scan, lead = found
     return (
         select(Registration.company_id.label("company_id"), func.count(lead.id).label("scans"))
