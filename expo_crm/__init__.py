@@ -74,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     from expo_crm.directory.routes import bp as directory_bp
     from expo_crm.exhibitors.routes import bp as exhibitors_bp
     from expo_crm.followup.routes import bp as followup_bp
+    from expo_crm.jobs.routes import bp as jobs_bp
     from expo_crm.kiosk_app import bp as kiosk_bp
     from expo_crm.shows.routes import bp as shows_bp
     from expo_crm.visitors.routes import bp as visitors_bp
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
         visitors_bp,
         badges_bp,
         followup_bp,
+        jobs_bp,
         kiosk_bp,
     ):
         app.register_blueprint(blueprint)
@@ -98,6 +100,7 @@ def _register_cli(app: Flask) -> None:
     from expo_crm.cli import demo_command
     from expo_crm.exhibitors.cli import cli as exhibitors_cli
     from expo_crm.followup.cli import cli as followup_cli
+    from expo_crm.jobs.cli import cli as jobs_cli
     from expo_crm.shows.cli import cli as shows_cli
     from expo_crm.visitors.cli import cli as visitors_cli
 
@@ -108,6 +111,7 @@ def _register_cli(app: Flask) -> None:
         visitors_cli,
         badges_cli,
         followup_cli,
+        jobs_cli,
         demo_command,
     ):
         app.cli.add_command(command)

@@ -99,14 +99,23 @@ def db(app: Flask) -> Iterator[scoped_session[Session]]:
 
 
 @pytest.fixture
-def committed_db(app: Flask) -> Iterator[Any]:
-    """Real commits on separate connections (for concurrency tests); tables emptied after."""
+def committed_db(app: Flask, db: scoped_session[Session]) -> Iterator[Any]:
+    """Real commits on separate connections (for concurrency tests and background jobs).
+
+    ``db.session`` (and so every request) uses ordinary sessions here, not the per-test
+    transaction; the tables are emptied afterwards. Don't mix with the ``db`` session.
+    """
     with app.app_context():
-        yield _db
-        _db.session.remove()
-        with _db.engine.begin() as conn:
-            for table in reversed(_db.metadata.sorted_tables):
-                conn.execute(table.delete())
+        rolled_back = _db.session
+        _db.session = scoped_session(sessionmaker(bind=_db.engine), scopefunc=lambda: 0)
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = rolled_back
+            with _db.engine.begin() as conn:
+                for table in reversed(_db.metadata.sorted_tables):
+                    conn.execute(table.delete())
 
 
 @pytest.fixture
