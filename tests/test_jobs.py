@@ -55,9 +55,8 @@ def _wait(committed_db: Any, job_id: str, timeout: float = 10) -> Job:
 def test_inline_job_reports_progress_and_serves_its_file(app, committed_db, client, login) -> None:
     owner = _user(committed_db, "owner@x.example")
     job_id = _submit(committed_db, owner, n=5)
-    with app.test_request_context():
-        with Session(committed_db.engine) as session:
-            services.dispatch(session.get(Job, job_id))
+    with app.test_request_context(), Session(committed_db.engine) as session:
+        services.dispatch(session.get(Job, job_id))
     job = _wait(committed_db, job_id)
     assert job.status is JobStatus.DONE
     assert (job.done, job.total, job.result) == (5, 5, {"counted": 5})
@@ -97,9 +96,8 @@ def test_job_runs_on_the_redis_queue(app, committed_db, monkeypatch, database_ur
     connection.flushdb()
     job_id = _submit(committed_db, _user(committed_db, "q@x.example"), n=3)
     monkeypatch.setitem(app.config, "REDIS_URL", url)
-    with app.test_request_context():
-        with Session(committed_db.engine) as session:
-            services.dispatch(session.get(Job, job_id))
+    with app.test_request_context(), Session(committed_db.engine) as session:
+        services.dispatch(session.get(Job, job_id))
     queue = Queue(services.QUEUE_NAME, connection=connection)
     assert queue.count == 1
     with Session(committed_db.engine) as session:
