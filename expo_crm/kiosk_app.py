@@ -1,11 +1,40 @@
-"""The kiosk's server side: the ``kiosk/`` front end over the visitors and badges services."""
+"""The kiosk's server side: the ``kiosk/`` front end over the visitors and badges services.
+
+The kiosk is one touch page (``templates/kiosk/kiosk.html`` + ``kiosk/kiosk.js``) that talks
+JSON to these endpoints. A kiosk device can read a card, register the visitor in front of
+it and print that visitor's badge; it can never look anyone else up: a returning visitor
+is recognised only from what they present (their card, their confirmation code).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import logging
+import warnings
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from expo_crm import resource_dir
 from expo_crm.auth.roles import Role, roles
+from expo_crm.errors import DomainError, NotFound, ValidationError
+from expo_crm.extensions import db
+from expo_crm.shows.models import Show
+from expo_crm.shows.services import current_show
+from expo_crm.visitors import services
+from expo_crm.visitors.models import (
+    ConsentKind,
+    Registration,
+    RegistrationSource,
+    VisitorCategory,
+)
+from expo_crm.visitors.questionnaire import questions_for
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint(
     "kiosk",
@@ -15,8 +44,343 @@ bp = Blueprint(
     static_url_path="/assets",
 )
 
+KIOSK_ROLES = (Role.KIOSK, Role.ONSITE)
+#: Categories a visitor may choose for themselves (exhibitor staff and VIPs are set by staff).
+SELF_CATEGORIES = (VisitorCategory.TRADE, VisitorCategory.PUBLIC, VisitorCategory.PRESS)
+#: Seconds a badge link stays valid after registering.
+BADGE_LINK_SECONDS = 600
+#: Seconds without a touch before the kiosk asks whether the visitor is still there.
+IDLE_SECONDS = 60
+
+
+def read_card(image: bytes, region: str | None) -> Any:
+    """Read a card photo with the OCR module (raises its CardImageError on bad input).
+
+    Pillow's decompression-bomb guard is turned into the same refusal here too, so a
+    hostile file can never surface as a server error, whatever the reader lets through.
+    """
+    from PIL import Image
+
+    from expo_crm.visitors.ocr import CardImageError
+    from expo_crm.visitors.ocr import read_card as ocr_read_card
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            return ocr_read_card(image, region=region)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise CardImageError(
+                _("The photo has far too many pixels. Please take a normal photo.")
+            ) from exc
+
+
+def _card_image_error() -> type[Exception]:
+    from expo_crm.visitors.ocr import CardImageError
+
+    return CardImageError
+
+
+def _json_error(status: int, message: str, field: str | None = None) -> tuple[Response, int]:
+    body: dict[str, Any] = {"status": status, "message": message}
+    if field:
+        body["field"] = field
+    return jsonify({"error": body}), status
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(exc: RequestEntityTooLarge) -> Any:
+    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    message = _("The photo is too large (over %(mb)s MB). Please take it again.", mb=limit)
+    if request.accept_mimetypes.best == "application/json" or request.path.endswith(
+        ("/capture", "/code")
+    ):
+        return _json_error(413, message)
+    return render_template("errors/http.html", error=exc), 413
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError) -> Any:
+    db.session.rollback()
+    return _json_error(exc.status_code, exc.message, getattr(exc, "field", None))
+
+
+def _show() -> Show:
+    show = current_show(db.session)
+    if show is None:
+        raise NotFound(_("No show edition is set up yet."))
+    return show
+
+
+# -- the page --------------------------------------------------------------------------------
+
+
+def _strings() -> dict[str, str]:
+    """The texts the kiosk's script shows, in the current locale."""
+    return {
+        "welcome_title": _("Welcome to the show"),
+        "welcome_text": _("Register in under a minute: hold your business card to the camera."),
+        "start": _("Start"),
+        "have_code": _("I registered online"),
+        "code_title": _("Enter your confirmation code"),
+        "code_help": _("It is on your confirmation page or email (8 letters and digits)."),
+        "code_continue": _("Continue"),
+        "scan_title": _("Hold your business card to the camera"),
+        "scan_help": _("Keep the card flat and fill the frame, then tap Take photo."),
+        "take_photo": _("Take photo"),
+        "upload_photo": _("Upload a photo"),
+        "no_card": _("I have no card"),
+        "reading": _("Reading your card…"),
+        "no_camera": _("The camera is not available. Upload a photo or type your details."),
+        "review_title": _("Please check your details"),
+        "review_help": _("Fields marked in yellow were hard to read: please check them."),
+        "welcome_back": _("Welcome back! We found your details."),
+        "name": _("Full name"),
+        "title": _("Job title"),
+        "company": _("Company"),
+        "email": _("Email"),
+        "phone": _("Phone"),
+        "website": _("Website"),
+        "address": _("Address"),
+        "check_field": _("Please check"),
+        "questions_title": _("A few questions"),
+        "category": _("I am visiting as"),
+        "category_trade": _("Trade visitor"),
+        "category_public": _("Public"),
+        "category_press": _("Press"),
+        "consent_title": _("Your consent"),
+        "consent_help": _("Both are optional; you get your badge either way."),
+        "print_badge": _("Print my badge"),
+        "printing": _("Printing your badge…"),
+        "done_title": _("Thank you! Your badge is printing."),
+        "done_text": _("Please take your badge from the printer. Enjoy the show!"),
+        "print_again": _("Print again"),
+        "next": _("Next"),
+        "back": _("Back"),
+        "finish": _("Finish"),
+        "required": _("Please answer this question."),
+        "idle_title": _("Are you still there?"),
+        "idle_text": _("For your privacy this screen will be cleared in a few seconds."),
+        "idle_continue": _("Continue"),
+        "idle_reset": _("Start over"),
+        "error_generic": _("Something went wrong. Please try again or ask our staff."),
+        "error_network": _("The kiosk lost its connection. Please ask our staff."),
+    }
+
+
+def _questions_json(show: Show) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": q.key,
+            "kind": q.kind.value,
+            "required": q.required,
+            "label": q.label,
+            "options": q.options,
+        }
+        for q in questions_for(db.session, show)
+    ]
+
 
 @bp.get("/")
-@roles(Role.KIOSK, Role.ONSITE)
+@roles(*KIOSK_ROLES)
 def welcome() -> str:
-    return render_template("kiosk/welcome.html")
+    show = _show()
+    languages = current_app.config["LANGUAGES"]
+    strings, consents = {}, {}
+    for lang in languages:
+        with force_locale(lang):
+            strings[lang] = _strings()
+        consents[lang] = {
+            "marketing": services.consent_wording(ConsentKind.MARKETING, lang),
+            "share": services.consent_wording(ConsentKind.SHARE_WITH_EXHIBITORS, lang),
+        }
+    data = {
+        "show": {"code": show.code, "name": show.name},
+        "languages": languages,
+        "strings": strings,
+        "consents": consents,
+        "questions": _questions_json(show),
+        "categories": [c.value for c in SELF_CATEGORIES],
+        "idleSeconds": current_app.config.get("KIOSK_IDLE_SECONDS", IDLE_SECONDS),
+        "idleCountdown": current_app.config.get("KIOSK_IDLE_COUNTDOWN", 10),
+        "maxUploadBytes": current_app.config["MAX_CONTENT_LENGTH"],
+        "urls": {
+            "capture": url_for("kiosk.capture"),
+            "code": url_for("kiosk.code"),
+            "register": url_for("kiosk.register"),
+        },
+    }
+    return render_template("kiosk/kiosk.html", show=show, kiosk_data=data)
+
+
+# -- JSON endpoints ----------------------------------------------------------------------------
+
+
+@bp.post("/capture")
+@roles(*KIOSK_ROLES)
+def capture() -> Any:
+    """Read a card photo; keep it; answer with the prefill and the fields to check."""
+    show = _show()
+    upload = request.files.get("image")
+    if upload is None:
+        return _json_error(400, _("No photo was received. Please take the picture again."))
+    image = upload.read()
+    try:
+        reading = read_card(image, show.phone_region)
+    except _card_image_error() as exc:
+        log.info("Kiosk %s sent an unusable card photo: %s", current_user.email, exc)
+        return _json_error(422, str(exc))
+    if not any(getattr(reading, f) for f in ("name", "company", "emails", "phones")):
+        return _json_error(
+            422, _("We could not read a card in this photo. Hold the card closer and try again.")
+        )
+    card = services.store_capture(
+        db.session,
+        show,
+        image,
+        reading,
+        media_dir=current_app.config["MEDIA_DIR"],
+        user=current_user,
+    )
+    prefill = services.kiosk_prefill(db.session, show, card.parsed)
+    db.session.commit()
+    log.info(
+        "Card %s read by kiosk %s in %.2fs",
+        card.id,
+        current_user.email,
+        reading.timings.get("total", 0),
+    )
+    return jsonify(
+        capture_id=card.id,
+        fields=prefill["fields"],
+        returning=prefill["returning"],
+        confidence=card.confidences,
+        check=services.low_confidence_fields(card.parsed, card.confidences),
+    )
+
+
+@bp.post("/code")
+@roles(*KIOSK_ROLES)
+def code() -> Any:
+    """Prefill from a pre-registration's confirmation code (typed, or scanned as text)."""
+    body = request.get_json(silent=True) or {}
+    raw = body.get("code")
+    if not isinstance(raw, str) or not raw.strip():
+        return _json_error(422, _("Please enter your confirmation code."), "code")
+    return jsonify(services.code_prefill(db.session, _show(), raw[:40]))
+
+
+@bp.post("/register")
+@roles(*KIOSK_ROLES)
+def register() -> Any:
+    """Register the visitor at the kiosk and answer with the link to their badge."""
+    show = _show()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _json_error(400, _("The kiosk sent an unreadable request."))
+    fields = body.get("fields") or {}
+    if not isinstance(fields, dict):
+        raise ValidationError("fields", _("The kiosk sent an unreadable request."))
+    category = body.get("category") or VisitorCategory.TRADE.value
+    if category not in {c.value for c in SELF_CATEGORIES}:
+        raise ValidationError("category", _("Please choose a visitor category."))
+    language = body.get("language")
+    if language not in current_app.config["LANGUAGES"]:
+        language = current_app.config["BABEL_DEFAULT_LOCALE"]
+    card = None
+    if body.get("capture_id") is not None:
+        try:
+            card = services.kiosk_capture(db.session, int(body["capture_id"]), current_user)
+        except (TypeError, ValueError) as exc:
+            raise NotFound(_("This card scan has expired. Please scan the card again.")) from exc
+    consents = body.get("consents") or {}
+    if not isinstance(consents, dict):
+        raise ValidationError("consents", _("The kiosk sent an unreadable request."))
+    registration = services.register_visitor(
+        db.session,
+        show,
+        {k: fields.get(k) for k in services.CARD_FIELDS},
+        body.get("answers") or {},
+        {k: bool(v) for k, v in consents.items()},
+        RegistrationSource.KIOSK,
+        current_user,
+        category=category,
+        language=language,
+        confirmation_code=body.get("confirmation_code") or None,
+        capture=card,
+    )
+    if card is not None:
+        contact = services.clean_contact(fields, show.phone_region)
+        services.confirm_capture(db.session, card, registration, contact)
+    badge_ref = _issue_badge(registration)
+    db.session.commit()
+    return jsonify(
+        registration_id=registration.id,
+        name=registration.person.full_name,
+        returning=not registration.is_new_person,
+        badge=badge_ref,
+        badge_url=url_for("kiosk.badge", token=_badge_token(registration)),
+    )
+
+
+# -- badges ------------------------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="kiosk-badge")
+
+
+def _badge_token(registration: Registration) -> str:
+    return _serializer().dumps({"r": registration.id, "u": current_user.id})
+
+
+def _badges_services() -> Any:
+    try:
+        from expo_crm.badges import services as badges
+    except ImportError:
+        return None
+    return badges if hasattr(badges, "issue_badge") and hasattr(badges, "badge_pdf") else None
+
+
+def _issue_badge(registration: Registration) -> str | None:
+    """Issue the visitor's badge through the badges domain (when it is installed)."""
+    badges = _badges_services()
+    if badges is None:
+        return None
+    badge = badges.issue_badge(db.session, registration)
+    return str(getattr(badge, "code", None) or getattr(badge, "number", None) or badge.id)
+
+
+@bp.get("/badge/<token>.pdf")
+@roles(*KIOSK_ROLES)
+def badge(token: str) -> Response:
+    """The badge PDF of a visitor this kiosk registered minutes ago (nobody else's)."""
+    try:
+        data = _serializer().loads(token, max_age=BADGE_LINK_SECONDS)
+    except BadSignature as exc:
+        raise NotFound(_("This badge link has expired.")) from exc
+    if data.get("u") != current_user.id:
+        raise NotFound(_("This badge link has expired."))
+    registration = services.get_registration(db.session, int(data["r"]))
+    badges = _badges_services()
+    if badges is not None:
+        badge_row = badges.issue_badge(db.session, registration)
+        pdf = badges.badge_pdf(badge_row)
+        db.session.commit()
+    else:
+        pdf = _fallback_badge_pdf(registration)
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f"inline; filename=badge-{registration.id}.pdf",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _fallback_badge_pdf(registration: Registration) -> bytes:
+    """A plain name badge, used until the badges domain provides ``badge_pdf``."""
+    from weasyprint import HTML
+
+    html = render_template("kiosk/badge_fallback.html", registration=registration)
+    return bytes(HTML(string=html).write_pdf())

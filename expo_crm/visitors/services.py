@@ -664,18 +664,14 @@ def store_capture(
 
 def low_confidence_fields(parsed: Mapping[str, Any], confidences: Mapping[str, Any]) -> list[str]:
     """Return the fields the visitor should check: read with low confidence, or not found
-    where a card almost always has them (name, company, email or phone)."""
+    where a card almost always has them (name, company, email)."""
     low = [
         f
         for f in CARD_FIELDS
         if parsed.get(f) not in (None, "", []) and float(confidences.get(f, 0)) < LOW_CONFIDENCE
     ]
-    for essential in ("name", "company"):
-        if parsed.get(essential) in (None, "") and essential not in low:
-            low.append(essential)
-    if not parsed.get("emails") and not parsed.get("phones"):
-        low.extend(f for f in ("emails", "phones") if f not in low)
-    return low
+    low.extend(f for f in ("name", "company", "emails") if parsed.get(f) in (None, "", []))
+    return [f for f in CARD_FIELDS if f in low]
 
 
 def confirm_capture(

@@ -1,0 +1,346 @@
+/* Expo CRM kiosk: welcome → scan card → review → questions → consent → badge → done.
+ * Plain JavaScript; every text comes from the server (#kiosk-data) in each language,
+ * so switching language keeps what the visitor already entered. */
+(function () {
+  "use strict";
+
+  var DATA = JSON.parse(document.getElementById("kiosk-data").textContent);
+  var CSRF = document.querySelector('meta[name="csrf-token"]').content;
+  var FIELDS = ["name", "title", "company", "emails", "phones", "website", "address"];
+  var lang = DATA.strings[window.KIOSK_LANG] ? window.KIOSK_LANG : Object.keys(DATA.strings)[0];
+  var state = freshState();
+  var stream = null;
+  var idleTimer = null;
+  var countdownTimer = null;
+
+  function freshState() {
+    return { step: "welcome", captureId: null, code: null, returning: false, check: [],
+             fields: {}, category: "trade", answers: {}, consents: {} };
+  }
+
+  function $(sel) { return document.querySelector(sel); }
+  function $all(sel) { return Array.prototype.slice.call(document.querySelectorAll(sel)); }
+  function t(key) { return (DATA.strings[lang] && DATA.strings[lang][key]) || DATA.strings.en[key] || key; }
+  function label(obj) { return (obj && (obj[lang] || obj.en)) || ""; }
+
+  /* ---------- language ---------- */
+  function applyLanguage() {
+    document.documentElement.lang = lang.indexOf("zh") === 0 ? "zh-Hans" : "en";
+    $all("[data-t]").forEach(function (el) { el.textContent = t(el.getAttribute("data-t")); });
+    $all("[data-consent]").forEach(function (el) {
+      el.textContent = DATA.consents[lang][el.getAttribute("data-consent")];
+    });
+    $all(".k-lang").forEach(function (b) { b.setAttribute("aria-pressed", String(b.dataset.lang === lang)); });
+    renderQuestions();
+  }
+
+  /* ---------- steps ---------- */
+  function go(step) {
+    hideMessage();
+    state.step = step;
+    $all(".k-step").forEach(function (s) { s.hidden = s.dataset.step !== step; });
+    if (step === "scan") { startCamera(); } else { stopCamera(); }
+    if (step === "review") { fillReview(); }
+    if (step === "code") { $("#code-input").focus(); }
+    window.scrollTo(0, 0);
+  }
+
+  function showMessage(text) {
+    var box = $("#message");
+    box.textContent = text;
+    box.hidden = false;
+  }
+  function hideMessage() { $("#message").hidden = true; $("#message").textContent = ""; }
+  function busy(on) { $("#busy").hidden = !on; }
+
+  /* ---------- camera ---------- */
+  function startCamera() {
+    if (stream || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      if (!stream) { showMessage(t("no_camera")); }
+      return;
+    }
+    navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1920 }, height: { ideal: 1080 },
+                                                   facingMode: "environment" }, audio: false })
+      .then(function (s) {
+        if (state.step !== "scan") { s.getTracks().forEach(function (tr) { tr.stop(); }); return; }
+        stream = s;
+        $("#camera").srcObject = s;
+      })
+      .catch(function () { showMessage(t("no_camera")); });
+  }
+  function stopCamera() {
+    if (stream) { stream.getTracks().forEach(function (tr) { tr.stop(); }); }
+    stream = null;
+    $("#camera").srcObject = null;
+  }
+
+  function takePhoto() {
+    var video = $("#camera");
+    if (!stream || !video.videoWidth) { showMessage(t("no_camera")); return; }
+    var canvas = $("#snapshot");
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext("2d").drawImage(video, 0, 0);
+    canvas.toBlob(function (blob) { sendPhoto(blob, "card.jpg"); }, "image/jpeg", 0.92);
+  }
+
+  function sendPhoto(blob, name) {
+    hideMessage();
+    request("capture", null, blob, name);
+  }
+
+  /* ---------- server ---------- */
+  function request(what, body, blob, name) {
+    var opts = { method: "POST", credentials: "same-origin",
+                 headers: { "X-CSRFToken": CSRF, "Accept": "application/json" } };
+    if (blob) {
+      var form = new FormData();
+      form.append("image", blob, name || "card.jpg");
+      opts.body = form;
+    } else {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+    busy(true);
+    return fetch(DATA.urls[what], opts)
+      .then(function (resp) {
+        return resp.json().catch(function () { return {}; }).then(function (json) {
+          busy(false);
+          if (!resp.ok) {
+            var msg = (json.error && json.error.message) || t("error_generic");
+            showMessage(msg);
+            if (json.error && json.error.field) { markError(json.error.field); }
+            return null;
+          }
+          handle(what, json);
+          return json;
+        });
+      })
+      .catch(function () { busy(false); showMessage(t("error_network")); return null; });
+  }
+
+  function handle(what, json) {
+    if (what === "capture" || what === "code") {
+      state.captureId = json.capture_id || null;
+      state.code = json.confirmation_code || null;
+      state.returning = !!json.returning;
+      state.check = json.check || [];
+      state.fields = json.fields || {};
+      if (json.category) { state.category = json.category; }
+      if (json.answers) { state.answers = json.answers; }
+      if (json.consents) { state.consents = json.consents; }
+      go("review");
+    } else if (what === "register") {
+      $("#done-name").textContent = json.name;
+      $("#badge-link").href = json.badge_url;
+      var frame = $("#badge-frame");
+      frame.onload = function () {
+        try { frame.contentWindow.focus(); frame.contentWindow.print(); } catch (e) { /* print from the link */ }
+      };
+      frame.src = json.badge_url;
+      document.body.dataset.registration = json.registration_id;
+      go("done");
+    }
+  }
+
+  /* ---------- review ---------- */
+  function fillReview() {
+    FIELDS.forEach(function (f) {
+      var input = $("#f-" + f);
+      var value = state.fields[f];
+      input.value = Array.isArray(value) ? value.join(", ") : (value || "");
+      var box = input.closest(".k-field");
+      box.classList.toggle("k-low", state.check.indexOf(f) >= 0);
+      box.classList.remove("k-error");
+    });
+    $("#returning").hidden = !state.returning;
+    $("#review-help").hidden = state.check.length === 0;
+  }
+  function readReview() {
+    FIELDS.forEach(function (f) {
+      var v = $("#f-" + f).value.trim();
+      state.fields[f] = (f === "emails" || f === "phones")
+        ? v.split(/[,;]/).map(function (x) { return x.trim(); }).filter(Boolean)
+        : (v || null);
+    });
+  }
+  function markError(field) {
+    var input = $("#f-" + field);
+    if (input) {
+      if (state.step !== "review") { go("review"); }
+      input.closest(".k-field").classList.add("k-error");
+      input.focus();
+    }
+  }
+
+  /* ---------- questions ---------- */
+  function option(name, value, text, type, checked) {
+    var id = "q-" + name + "-" + value.replace(/\W+/g, "_");
+    var wrap = document.createElement("label");
+    wrap.className = "k-option";
+    wrap.setAttribute("for", id);
+    var input = document.createElement("input");
+    input.type = type; input.name = name; input.value = value; input.id = id; input.checked = checked;
+    var span = document.createElement("span");
+    span.textContent = text;
+    wrap.appendChild(input); wrap.appendChild(span);
+    return wrap;
+  }
+  function renderQuestions() {
+    var cats = $("#category-options");
+    cats.textContent = "";
+    DATA.categories.forEach(function (c) {
+      cats.appendChild(option("category", c, t("category_" + c), "radio", state.category === c));
+    });
+    var box = $("#questions");
+    box.textContent = "";
+    DATA.questions.forEach(function (q) {
+      var fs = document.createElement("fieldset");
+      fs.className = "k-question";
+      fs.dataset.key = q.key;
+      var legend = document.createElement("legend");
+      legend.textContent = label(q.label) + (q.required ? " *" : "");
+      fs.appendChild(legend);
+      var current = state.answers[q.key];
+      if (q.kind === "text") {
+        var input = document.createElement("input");
+        input.className = "k-input"; input.name = q.key; input.value = current || ""; input.maxLength = 200;
+        fs.appendChild(input);
+      } else {
+        var opts = document.createElement("div");
+        opts.className = "k-options";
+        q.options.forEach(function (o) {
+          var checked = q.kind === "multiple" ? (current || []).indexOf(o.value) >= 0 : current === o.value;
+          opts.appendChild(option(q.key, o.value, label(o.label), q.kind === "multiple" ? "checkbox" : "radio", checked));
+        });
+        fs.appendChild(opts);
+      }
+      box.appendChild(fs);
+    });
+  }
+  function readQuestions() {
+    var form = $("#questions-form");
+    var picked = form.querySelector('input[name="category"]:checked');
+    state.category = picked ? picked.value : "trade";
+    var missing = null;
+    DATA.questions.forEach(function (q) {
+      var value;
+      if (q.kind === "multiple") {
+        value = $all('#questions input[name="' + q.key + '"]:checked').map(function (i) { return i.value; });
+      } else if (q.kind === "single") {
+        var one = form.querySelector('input[name="' + q.key + '"]:checked');
+        value = one ? one.value : null;
+      } else {
+        value = form.querySelector('input[name="' + q.key + '"]').value.trim() || null;
+      }
+      state.answers[q.key] = value;
+      var empty = value === null || (Array.isArray(value) && value.length === 0);
+      form.querySelector('[data-key="' + q.key + '"]').classList.toggle("k-error", q.required && empty);
+      if (q.required && empty && !missing) { missing = q; }
+    });
+    if (missing) { showMessage(t("required") + " " + label(missing.label)); return false; }
+    return true;
+  }
+
+  /* ---------- reset & idle ---------- */
+  function reset() {
+    stopCamera();
+    state = freshState();
+    $all("form").forEach(function (f) { f.reset(); });
+    $all(".k-field").forEach(function (b) { b.classList.remove("k-low", "k-error"); });
+    $("#done-name").textContent = "";
+    $("#badge-frame").removeAttribute("src");
+    $("#badge-link").removeAttribute("href");
+    delete document.body.dataset.registration;
+    $("#upload").value = "";
+    closeIdle();
+    renderQuestions();
+    go("welcome");
+  }
+  function armIdle() {
+    clearTimeout(idleTimer);
+    if (!$("#idle").hidden) { return; }
+    idleTimer = setTimeout(openIdle, DATA.idleSeconds * 1000);
+  }
+  function openIdle() {
+    if (state.step === "welcome") { armIdle(); return; }
+    var left = DATA.idleCountdown || 10;
+    $("#idle").hidden = false;
+    $("#idle-count").textContent = left;
+    countdownTimer = setInterval(function () {
+      left -= 1;
+      $("#idle-count").textContent = left;
+      if (left <= 0) { reset(); }
+    }, 1000);
+  }
+  function closeIdle() {
+    clearInterval(countdownTimer);
+    $("#idle").hidden = true;
+    armIdle();
+  }
+
+  /* ---------- wiring ---------- */
+  document.addEventListener("click", function (e) {
+    var target = e.target.closest("[data-go],[data-reset],.k-lang");
+    if (!target) { return; }
+    if (target.hasAttribute("data-reset")) { reset(); return; }
+    if (target.classList.contains("k-lang")) {
+      readIfVisible();
+      lang = target.dataset.lang;
+      applyLanguage();
+      return;
+    }
+    var step = target.getAttribute("data-go");
+    if (step === "scan" && state.step === "welcome") { state = freshState(); }
+    readIfVisible();
+    go(step);
+  });
+  function readIfVisible() {
+    if (state.step === "review") { readReview(); }
+    if (state.step === "questions") { readQuestions(); }
+  }
+  ["pointerdown", "keydown", "touchstart"].forEach(function (ev) {
+    document.addEventListener(ev, function () { if ($("#idle").hidden) { armIdle(); } }, { passive: true });
+  });
+  $("#idle-continue").addEventListener("click", closeIdle);
+  $("#take-photo").addEventListener("click", takePhoto);
+  $("#upload").addEventListener("change", function (e) {
+    var file = e.target.files[0];
+    if (file) { sendPhoto(file, file.name); }
+    e.target.value = "";
+  });
+  $("#no-card").addEventListener("click", function () {
+    state.captureId = null; state.check = []; state.fields = {}; state.returning = false;
+    go("review");
+  });
+  $("#code-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    request("code", { code: $("#code-input").value });
+  });
+  $("#review-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    readReview();
+    renderQuestions();
+    go("questions");
+  });
+  $("#questions-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (!readQuestions()) { return; }
+    $("#consent-marketing").checked = !!state.consents.marketing;
+    $("#consent-share").checked = !!state.consents.share;
+    go("consent");
+  });
+  $("#consent-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    state.consents = { marketing: $("#consent-marketing").checked, share: $("#consent-share").checked };
+    request("register", {
+      capture_id: state.captureId, confirmation_code: state.code, fields: state.fields,
+      category: state.category, answers: state.answers, consents: state.consents, language: lang
+    });
+  });
+
+  applyLanguage();
+  go("welcome");
+  armIdle();
+  window.kiosk = { reset: reset, state: function () { return state; } };
+})();

@@ -1,0 +1,189 @@
+"""The kiosk in real headless Chromium, with a fake camera that films a business card."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.kiosk.cardimage import write_y4m
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+
+pytest.importorskip("expo_crm.visitors.ocr", reason="the OCR module is not on this branch yet")
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists():
+    pytest.skip("Chromium is not installed", allow_module_level=True)
+
+
+@contextmanager
+def live_server(here: Path, idle_seconds: int, countdown: int) -> Iterator[dict]:
+    """A real server in its own process with its own SQLite database."""
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{here / 'live.sqlite3'}",
+        EXPO_CRM_INSTANCE=str(here),
+        EXPO_CRM_MEDIA=str(here / "media"),
+        KIOSK_IDLE_SECONDS=str(idle_seconds),
+        KIOSK_IDLE_COUNTDOWN=str(countdown),
+        PYTHONWARNINGS="ignore",
+    )
+    proc = subprocess.Popen(  # noqa: S603  (our own interpreter and module)
+        [sys.executable, "-m", "tests.kiosk.live_server"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    engine = sa.create_engine(env["DATABASE_URL"], poolclass=sa.pool.NullPool)
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        assert line.startswith("PORT "), "the live server did not start"
+        yield {
+            "url": f"http://127.0.0.1:{int(line.split()[1])}",
+            "engine": engine,
+            "media": here / "media",
+            "video": write_y4m(here / "card.y4m"),
+        }
+    finally:
+        engine.dispose()
+        proc.terminate()
+        proc.wait(10)
+        if proc.stdout:
+            proc.stdout.close()
+
+
+@contextmanager
+def kiosk_page(pw: object, live: dict) -> Iterator[object]:
+    """Chromium with a fake camera filming the card, signed in as the kiosk."""
+    browser = pw.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={live['video']}",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+        ],
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.grant_permissions(["camera"], origin=live["url"])
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto(live["url"] + "/login?next=/kiosk/")
+    page.fill("#email", "kiosk@test.example")
+    page.fill("#password", "kiosk-password")
+    page.click("button.primary")
+    page.wait_for_url("**/kiosk/")
+    yield page
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    with live_server(tmp_path_factory.mktemp("live"), idle_seconds=60, countdown=10) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def pw() -> Iterator[object]:
+    with playwright_api.sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="module")
+def page(pw: object, live: dict) -> Iterator[object]:
+    with kiosk_page(pw, live) as page:
+        yield page
+
+
+def _rows(live: dict, sql: str) -> list:
+    with live["engine"].connect() as conn:
+        return list(conn.execute(sa.text(sql)))
+
+
+def test_card_on_camera_prefills_the_form_and_prints_a_badge(page, live) -> None:
+    page.click("#step-welcome [data-go=scan]")
+    page.wait_for_function("document.querySelector('#camera').videoWidth > 0")
+    page.click("#take-photo")
+    page.wait_for_selector("#step-review:not([hidden])")
+    assert page.input_value("#f-name") == "Ana Silva"
+    assert "Acme Packaging" in page.input_value("#f-company")
+    assert "98765-4321" in page.input_value("#f-phones")
+    if not page.input_value("#f-emails"):  # the visitor types what the machine missed
+        assert page.is_visible("[data-field=emails].k-low")
+        page.fill("#f-emails", "ana.silva@acme-pack.example")
+    page.click("#review-form button[type=submit]")
+
+    page.wait_for_selector("#step-questions:not([hidden])")
+    page.click("label[for='q-industry-Packaging']")
+    page.click("label[for='q-job_function-Engineering']")
+    page.click("#questions-form button[type=submit]")
+    page.wait_for_selector("#step-consent:not([hidden])")
+    page.check("#consent-marketing")
+    page.click("#print-badge")
+    page.wait_for_selector("#step-done:not([hidden])")
+    assert "Ana Silva" in page.inner_text("#done-name")
+
+    badge = page.request.get(live["url"] + page.get_attribute("#badge-link", "href"))
+    assert badge.status == 200
+    assert badge.body().startswith(b"%PDF")
+    (reg,) = _rows(
+        live,
+        "SELECT r.id, p.full_name, p.email, r.industry, r.consent_marketing, r.source "
+        "FROM registrations r JOIN people p ON p.id = r.person_id",
+    )
+    assert reg[1:] == ("Ana Silva", "ana.silva@acme-pack.example", "Packaging", 1, "kiosk")
+    (card,) = _rows(live, "SELECT image_path, registration_id, confirmed FROM card_captures")
+    assert card[1] == reg[0]
+    assert card[2] is not None
+    assert (live["media"] / card[0]).stat().st_size > 10_000
+    assert page.evaluate("document.body.dataset.registration") == str(reg[0])
+
+
+def test_unreadable_upload_shows_a_clear_message(page, live, tmp_path) -> None:
+    page.evaluate("window.kiosk.reset()")
+    page.click("#step-welcome [data-go=scan]")
+    junk = tmp_path / "notes.jpg"
+    junk.write_bytes(b"this is not a photo at all")
+    page.set_input_files("#upload", str(junk))
+    message = page.wait_for_selector("#message:not([hidden])")
+    assert "photo" in message.inner_text()
+    assert page.is_visible("#step-scan")
+    assert len(_rows(live, "SELECT id FROM card_captures")) == 1  # only the first test's
+
+
+def test_language_switch_and_idle_reset_clear_the_screen(pw, tmp_path) -> None:
+    with live_server(tmp_path, idle_seconds=3, countdown=2) as live, kiosk_page(pw, live) as page:
+        _switch_language_then_wait(page)
+
+
+def _switch_language_then_wait(page) -> None:
+    page.click(".k-lang[data-lang=zh_Hans_CN]")
+    assert page.evaluate("document.documentElement.lang") == "zh-Hans"
+    page.click("#step-welcome [data-go=scan]")
+    page.click("#no-card")
+    page.fill("#f-name", "Wang Wei")
+    page.fill("#f-emails", "wang@example.cn")
+    page.click("#review-form button[type=submit]")
+    assert "您所在的行业" in page.inner_text("#questions")  # the question in Chinese
+    page.click(".k-lang[data-lang=en]")
+    assert "Your industry" in page.inner_text("#questions")
+    # no touch for a while: the kiosk asks, then clears everything
+    page.wait_for_selector("#idle:not([hidden])", timeout=8000)
+    page.wait_for_selector("#step-welcome:not([hidden])", timeout=8000)
+    assert page.input_value("#f-name") == ""
+    assert page.input_value("#f-emails") == ""
+    assert page.evaluate("window.kiosk.state().fields") == {}
