@@ -1,4 +1,5 @@
 import logging
+import os
 from logging.config import fileConfig
 
 from alembic import context
@@ -79,9 +80,19 @@ def run_migrations_online():
                 directives[:] = []
                 logger.info("No changes in schema detected.")
 
-    conf_args = current_app.extensions["migrate"].configure_args
+    conf_args = dict(current_app.extensions["migrate"].configure_args)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # For writing one migration per domain: EXPO_MIGRATE_TABLES="booths,quotes,..." limits
+    # autogenerate to those tables (upgrades are never filtered).
+    only = {t for t in os.environ.get("EXPO_MIGRATE_TABLES", "").split(",") if t}
+    if only and getattr(config.cmd_opts, "autogenerate", False):
+
+        def include_object(obj, name, type_, reflected, compare_to):
+            table = obj if type_ == "table" else getattr(obj, "table", None)
+            return table is None or table.name in only
+
+        conf_args["include_object"] = include_object
 
     connectable = get_engine()
 
