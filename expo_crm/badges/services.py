@@ -118,6 +118,41 @@ def reissue_badge(session: Session, badge: Badge, user: User | None, reason: str
     return issue_badge(session, badge.registration, user)
 
 
+def badge_history(session: Session, registration_id: int) -> list[Badge]:
+    """Return every badge a registration had, newest first (revoked ones included)."""
+    return list(
+        session.scalars(
+            select(Badge)
+            .where(Badge.registration_id == registration_id)
+            .order_by(Badge.issued_at.desc())
+        )
+    )
+
+
+def badge_stats(session: Session, show_id: int) -> dict[str, int]:
+    """Return counts for the badge overview: registrations, badges, printed, revoked."""
+    registrations = session.scalar(
+        select(func.count(Registration.id)).where(Registration.show_id == show_id)
+    )
+    active, printed, reprinted = session.execute(
+        select(
+            func.count(Badge.id),
+            func.count(Badge.id).filter(Badge.print_count > 0),
+            func.count(Badge.id).filter(Badge.print_count > 1),
+        ).where(Badge.show_id == show_id, Badge.revoked_at.is_(None))
+    ).one()
+    revoked = session.scalar(
+        select(func.count(Badge.id)).where(Badge.show_id == show_id, Badge.revoked_at.is_not(None))
+    )
+    return {
+        "registrations": registrations or 0,
+        "badges": active,
+        "printed": printed,
+        "reprinted": reprinted,
+        "revoked": revoked or 0,
+    }
+
+
 def reprint_warning(badge: Badge) -> str | None:
     """Say how often a badge was printed already, or None for a first print."""
     if badge.print_count == 0:
