@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from expo_crm.badges.models import BadgeSize, LeadRating, QuestionKind
+from expo_crm.badges.models import BadgeSize, LeadQuestionKind, LeadRating
 
 COLOUR = Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Give a colour as #rrggbb."))
 SIZE_CHOICES = [(s.value, s.label) for s in BadgeSize]
@@ -56,9 +56,9 @@ class QuestionForm(FlaskForm):
     kind = SelectField(
         _l("Answer"),
         choices=[
-            (QuestionKind.TEXT.value, _l("Free text")),
-            (QuestionKind.CHOICE.value, _l("One of a list")),
-            (QuestionKind.YESNO.value, _l("Yes or no")),
+            (LeadQuestionKind.TEXT.value, _l("Free text")),
+            (LeadQuestionKind.CHOICE.value, _l("One of a list")),
+            (LeadQuestionKind.YESNO.value, _l("Yes or no")),
         ],
     )
     choices = TextAreaField(_l("Answers offered (one per line)"), validators=[Optional()])

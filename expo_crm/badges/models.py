@@ -126,7 +126,7 @@ class LeadRating(enum.StrEnum):
     COLD = "cold"
 
 
-class QuestionKind(enum.StrEnum):
+class LeadQuestionKind(enum.StrEnum):
     TEXT = "text"
     CHOICE = "choice"
     YESNO = "yesno"
@@ -141,7 +141,7 @@ class LeadQuestion(db.Model):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     text: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[QuestionKind] = mapped_column(enum_column(QuestionKind, length=10))
+    kind: Mapped[LeadQuestionKind] = mapped_column(enum_column(LeadQuestionKind, length=10))
     #: For ``choice`` questions: the answers offered.
     choices: Mapped[list[Any]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(default=True)

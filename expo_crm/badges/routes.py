@@ -15,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -24,7 +23,8 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from expo_crm.auth.roles import Role, roles
-from expo_crm.badges import exports, jobs, pdf, services
+from expo_crm.badges import exports, pdf, services
+from expo_crm.badges import jobs as bulk_jobs
 from expo_crm.badges.forms import (
     BulkForm,
     GateSettingsForm,
@@ -34,10 +34,11 @@ from expo_crm.badges.forms import (
     QuestionForm,
     ReissueForm,
 )
-from expo_crm.badges.models import BadgeSize, LeadRating, QuestionKind
+from expo_crm.badges.models import BadgeSize, LeadQuestionKind, LeadRating
 from expo_crm.errors import NotFound, ValidationError
 from expo_crm.extensions import db
 from expo_crm.i18n import current_locale_key
+from expo_crm.jobs import services as job_services
 from expo_crm.shows.models import Show
 from expo_crm.shows.services import current_show, get_show, list_shows
 from expo_crm.visitors.models import Registration, VisitorCategory
@@ -148,7 +149,9 @@ def reissue(badge_id: str) -> Response:
         return redirect(url_for("badges.desk", registration_id=badge.registration_id))
     new = services.reissue_badge(db.session, badge, current_user, form.reason.data)
     db.session.commit()
-    flash(_("Badge %(old)s revoked; new badge %(new)s issued.", old=badge.id, new=new.id), "success")
+    flash(
+        _("Badge %(old)s revoked; new badge %(new)s issued.", old=badge.id, new=new.id), "success"
+    )
     return redirect(url_for("badges.desk", registration_id=badge.registration_id))
 
 
@@ -262,47 +265,28 @@ def layout_preview(category: str) -> Response:
 @bp.post("/bulk")
 @roles(*ORGANIZER)
 def bulk() -> Response:
+    """Start printing all pre-registered badges of an edition; follow it on the job page."""
     show = _show()
     form = BulkForm()
     if not form.validate_on_submit():
         flash(_("Choose how to sort the badges."), "error")
         return redirect(url_for("badges.index", show=show.code))
-    job_id = jobs.start_bulk(
-        show.id,
-        order=form.order.data,
-        unprinted_only=bool(form.unprinted_only.data),
+    job = job_services.submit(
+        db.session,
+        kind=_("Badges of %(show)s", show=show.name),
+        task=bulk_jobs.TASK,
+        params={
+            "show_id": show.id,
+            "order": form.order.data,
+            "unprinted_only": bool(form.unprinted_only.data),
+            "user_id": current_user.id,
+            "locale": current_locale_key(),
+        },
         user_id=current_user.id,
-        locale=current_locale_key(),
     )
-    return redirect(url_for("badges.job", job_id=job_id))
-
-
-def _job(job_id: str) -> dict[str, Any]:
-    state = jobs.status(job_id)
-    if state is None:
-        abort(404)
-    return state
-
-
-@bp.get("/jobs/<job_id>")
-@roles(*ORGANIZER)
-def job(job_id: str) -> str:
-    return render_template("badges/job.html", job_id=job_id, state=_job(job_id))
-
-
-@bp.get("/jobs/<job_id>/status")
-@roles(*ORGANIZER)
-def job_status(job_id: str) -> Response:
-    return jsonify(_job(job_id))
-
-
-@bp.get("/jobs/<job_id>/badges.pdf")
-@roles(*ORGANIZER)
-def job_download(job_id: str) -> Response:
-    path = jobs.result_path(job_id)
-    if path is None:
-        abort(404)
-    return send_file(path, mimetype="application/pdf", download_name="badges.pdf")
+    db.session.commit()
+    job_services.dispatch(job)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 # -- gate ---------------------------------------------------------------------------------
@@ -532,7 +516,7 @@ def lead_questions() -> str | Response:
             db.session,
             company_id,
             form.text.data,
-            QuestionKind(form.kind.data),
+            LeadQuestionKind(form.kind.data),
             (form.choices.data or "").splitlines(),
         )
         db.session.commit()

@@ -33,8 +33,8 @@ from expo_crm.badges.models import (
     GateSettings,
     Lead,
     LeadQuestion,
+    LeadQuestionKind,
     LeadRating,
-    QuestionKind,
 )
 from expo_crm.db import utcnow
 from expo_crm.directory.models import Company, Person
@@ -871,14 +871,18 @@ def questions(session: Session, company_id: int) -> list[LeadQuestion]:
 
 
 def add_question(
-    session: Session, company_id: int, text: str, kind: QuestionKind, choices: Sequence[str] = ()
+    session: Session,
+    company_id: int,
+    text: str,
+    kind: LeadQuestionKind,
+    choices: Sequence[str] = (),
 ) -> LeadQuestion:
     """Add a qualifying question for an exhibitor; raise ValidationError."""
     text = (text or "").strip()
     if not text or len(text) > 300:
         raise ValidationError("text", _("Write the question (up to 300 characters)."))
     cleaned = [c.strip() for c in choices if c.strip()]
-    if kind is QuestionKind.CHOICE and len(cleaned) < 2:
+    if kind is LeadQuestionKind.CHOICE and len(cleaned) < 2:
         raise ValidationError("choices", _("A choice question needs at least two answers."))
     position = session.scalar(
         select(func.coalesce(func.max(LeadQuestion.position), 0)).where(
@@ -889,7 +893,7 @@ def add_question(
         company_id=company_id,
         text=text,
         kind=kind,
-        choices=cleaned if kind is QuestionKind.CHOICE else [],
+        choices=cleaned if kind is LeadQuestionKind.CHOICE else [],
         position=(position or 0) + 1,
     )
     session.add(question)
@@ -925,9 +929,9 @@ def qualify_lead(
         question = asked.get(str(key))
         if question is None:
             raise ValidationError("answers", _("Unknown question %(id)s.", id=key))
-        if question.kind is QuestionKind.CHOICE and value not in question.choices:
+        if question.kind is LeadQuestionKind.CHOICE and value not in question.choices:
             raise ValidationError(f"q{key}", _("Pick one of the offered answers."))
-        if question.kind is QuestionKind.YESNO and value not in ("yes", "no"):
+        if question.kind is LeadQuestionKind.YESNO and value not in ("yes", "no"):
             raise ValidationError(f"q{key}", _("Answer yes or no."))
         clean[str(key)] = value[:1000]
     lead.rating = rating

@@ -73,10 +73,18 @@ def test_scan_validation(db, gate_client, badge) -> None:
 def test_offline_batch_is_idempotent(db, gate_client, badge, create_registration) -> None:
     other = services.issue_badge(db, create_registration("Bruno Costa"))
     scans = [
-        {"code": badge.code, "gate": "North", "scanned_at": "2026-10-07T12:00:00Z",
-         "client_uuid": "0b7c6f7e-0000-4000-8000-000000000001"},
-        {"code": other.code, "gate": "North", "scanned_at": "2026-10-07T12:00:05Z",
-         "client_uuid": "0b7c6f7e-0000-4000-8000-000000000002"},
+        {
+            "code": badge.code,
+            "gate": "North",
+            "scanned_at": "2026-10-07T12:00:00Z",
+            "client_uuid": "0b7c6f7e-0000-4000-8000-000000000001",
+        },
+        {
+            "code": other.code,
+            "gate": "North",
+            "scanned_at": "2026-10-07T12:00:05Z",
+            "client_uuid": "0b7c6f7e-0000-4000-8000-000000000002",
+        },
     ]
     first = gate_client.post("/badges/scan/batch", json={"scans": scans})
     assert [r["verdict"] for r in first.json["results"]] == ["admitted", "admitted"]
@@ -99,7 +107,8 @@ def test_scan_needs_the_csrf_header(app, db, gate_client, badge) -> None:
         page = gate_client.get("/badges/gate")
         token = page.text.split('data-csrf="', 1)[1].split('"', 1)[0]
         ok = gate_client.post(
-            "/badges/scan", json={"code": badge.code, "gate": "North"},
+            "/badges/scan",
+            json={"code": badge.code, "gate": "North"},
             headers={"X-CSRFToken": token},
         )
         assert ok.status_code == 200
@@ -115,8 +124,12 @@ def test_gate_staff_cannot_see_leads(gate_client, badge, db, create_user) -> Non
     scanner = create_user(Role.SCANNER)
     with gate_client.application.test_request_context():
         lead = services.capture_lead(db, scanner, badge.code)
-    for url in ("/badges/leads", f"/badges/leads/{lead.id}", "/badges/leads?format=csv",
-                "/badges/exhibitor-leads"):
+    for url in (
+        "/badges/leads",
+        f"/badges/leads/{lead.id}",
+        "/badges/leads?format=csv",
+        "/badges/exhibitor-leads",
+    ):
         assert gate_client.get(url).status_code == 403, url
     assert gate_client.post("/badges/leads/capture", json={"code": badge.code}).status_code == 403
 
@@ -143,8 +156,14 @@ def test_scanners_see_only_their_company_leads(db, as_role, create_user, create_
 
 def test_kiosk_cannot_list_people_or_badges(as_role, badge) -> None:
     kiosk = as_role(Role.KIOSK)
-    for url in ("/badges/", "/badges/?q=Ana", f"/badges/registrations/{badge.registration_id}",
-                "/badges/attendance", "/badges/leads", "/badges/gate"):
+    for url in (
+        "/badges/",
+        "/badges/?q=Ana",
+        f"/badges/registrations/{badge.registration_id}",
+        "/badges/attendance",
+        "/badges/leads",
+        "/badges/gate",
+    ):
         assert kiosk.get(url).status_code == 403, url
 
 
@@ -181,15 +200,24 @@ def test_layouts_and_preview(db, as_role, show) -> None:
     assert page.status_code == 200
     bad = client.post(
         "/badges/layouts",
-        data={"which": "vip", "vip-size": "a6", "vip-band_color": "gold",
-              "vip-text_color": "#000000"},
+        data={
+            "which": "vip",
+            "vip-size": "a6",
+            "vip-band_color": "gold",
+            "vip-text_color": "#000000",
+        },
     )
     assert bad.status_code == 200
     assert "#rrggbb" in bad.text
     saved = client.post(
         "/badges/layouts",
-        data={"which": "vip", "vip-size": "4x3", "vip-band_color": "#c9a227",
-              "vip-text_color": "#000000", "vip-valid_days": ["2026-10-06"]},
+        data={
+            "which": "vip",
+            "vip-size": "4x3",
+            "vip-band_color": "#c9a227",
+            "vip-text_color": "#000000",
+            "vip-valid_days": ["2026-10-06"],
+        },
     )
     assert saved.status_code == 302
     layout = services.layout_for(db, show.id, VisitorCategory.VIP)
@@ -203,20 +231,49 @@ def test_layouts_and_preview(db, as_role, show) -> None:
     assert as_role(Role.ONSITE).get("/badges/layouts").status_code == 403
 
 
-def test_bulk_job_with_progress(db, as_role, show, create_registration) -> None:
+def test_bulk_route_submits_a_job(db, as_role, show, monkeypatch) -> None:
+    from expo_crm.jobs import services as job_services
+
+    started = []
+    monkeypatch.setattr(job_services, "dispatch", started.append)
+    client = as_role(Role.ONSITE)
+    response = client.post("/badges/bulk", data={"order": "company", "unprinted_only": "y"})
+    (job,) = started
+    assert response.location.endswith(f"/jobs/{job.id}")
+    assert job.params == job.params | {
+        "show_id": show.id,
+        "order": "company",
+        "unprinted_only": True,
+    }
+    assert client.post("/badges/bulk", data={"order": "age"}).status_code == 302
+    assert len(started) == 1
+
+
+def test_bulk_task_reports_progress_and_writes_the_pdf(
+    db, show, create_registration, tmp_path
+) -> None:
+    from expo_crm.badges.jobs import bulk_print_task
+
     for name in ("Zoë Adams", "Ana Costa", "Bruno Brito"):
         create_registration(name)
-    client = as_role(Role.ONSITE)
-    started = client.post("/badges/bulk", data={"order": "surname"})
-    assert started.status_code == 302
-    job_url = started.location
-    status = client.get(job_url + "/status").json
-    assert status == status | {"status": "done", "done": 3, "total": 3}
-    document = client.get(job_url + "/badges.pdf")
-    assert document.data.startswith(b"%PDF")
+    reports = []
+
+    class Report:
+        def __call__(self, done, total=None, message="", force=False):
+            reports.append((done, total))
+
+        def output_path(self, name):
+            return tmp_path / name
+
+    outcome = bulk_print_task(db, Report(), show_id=show.id, order="surname", processes=1)
+    assert outcome["summary"] == {"badges": 3, "reprints": 0}
+    assert reports[0] == (0, 3)
+    assert reports[-1] == (3, 3)
+    assert (tmp_path / "badges-EXPO2026-surname.pdf").read_bytes().startswith(b"%PDF")
+    again = bulk_print_task(db, Report(), show_id=show.id, order="surname", processes=1)
+    assert again["summary"] == {"badges": 3, "reprints": 3}
+    assert "printed before" in again["message"]
     assert count(db, Badge.id) == 3
-    assert client.get("/badges/jobs/../../etc/status").status_code == 404
-    assert client.get("/badges/jobs/" + "0" * 32 + "/status").status_code == 404
 
 
 def test_attendance_and_exhibitor_exports(db, as_role, badge, create_user) -> None:
@@ -242,8 +299,10 @@ def test_lead_form_and_vcard(db, as_role, create_registration) -> None:
     )
     client = as_role(Role.SCANNER)
     lead_id = client.post("/badges/leads/capture", json={"code": visitor.code}).json["id"]
-    client.post("/badges/leads/questions", data={"text": "Budget?", "kind": "choice",
-                                                 "choices": "small\nlarge"})
+    client.post(
+        "/badges/leads/questions",
+        data={"text": "Budget?", "kind": "choice", "choices": "small\nlarge"},
+    )
     page = client.get(f"/badges/leads/{lead_id}")
     assert "Budget?" in page.text
     qid = page.text.split('name="q', 1)[1].split('"', 1)[0]
@@ -261,6 +320,7 @@ def test_lead_form_and_vcard(db, as_role, create_registration) -> None:
     assert "TEL;TYPE=WORK:+5511999990000" in card
     assert "NOTE:hot / Call\\; back\\, soon" in card
     assert client.get("/badges/leads/capture").status_code == 405
-    bad = client.post("/badges/leads/capture", json={"code": "nonsense"},
-                      headers={"Accept": "application/json"})
+    bad = client.post(
+        "/badges/leads/capture", json={"code": "nonsense"}, headers={"Accept": "application/json"}
+    )
     assert bad.status_code == 422

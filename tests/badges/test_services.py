@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from expo_crm.badges import qr, services
-from expo_crm.badges.models import BadgeSize, CheckIn, Lead, LeadRating, QuestionKind
+from expo_crm.badges.models import BadgeSize, CheckIn, Lead, LeadQuestionKind, LeadRating
 from expo_crm.badges.services import QueuedScan, Verdict
 from expo_crm.errors import Conflict, NotFound, ValidationError
 from expo_crm.visitors.models import VisitorCategory
@@ -276,11 +276,11 @@ def test_qualifying_questions(db, badge, create_user, clock) -> None:
 
     scanner = create_user(Role.SCANNER)
     q1 = services.add_question(
-        db, scanner.company_id, "Budget?", QuestionKind.CHOICE, ["<10k", ">10k"]
+        db, scanner.company_id, "Budget?", LeadQuestionKind.CHOICE, ["<10k", ">10k"]
     )
-    q2 = services.add_question(db, scanner.company_id, "Decision maker?", QuestionKind.YESNO)
+    q2 = services.add_question(db, scanner.company_id, "Decision maker?", LeadQuestionKind.YESNO)
     with pytest.raises(ValidationError):
-        services.add_question(db, scanner.company_id, "Pick", QuestionKind.CHOICE, ["only"])
+        services.add_question(db, scanner.company_id, "Pick", LeadQuestionKind.CHOICE, ["only"])
     lead = services.capture_lead(db, scanner, badge.code)
     services.qualify_lead(
         db,
