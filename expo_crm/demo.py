@@ -242,21 +242,28 @@ def _person_name(rng: random.Random, country: str) -> tuple[str, str, str]:
     return first, last, f"{first} {last}"
 
 
+CITIES = {"CN": ["上海", "深圳", "宁波", "苏州", "广州", "青岛"], "JP": ["東京", "大阪", "名古屋"]}
+LATIN_CITIES = ["Norte", "Sul", "Campinas", "Curitiba", "Hamburg", "Milano", "Lyon", "Ohio"]
+
+
 def _company_name(rng: random.Random, country: str, used: set[str]) -> str:
-    for _attempt in range(50):
-        if country == "CN":
-            name = (
-                rng.choice(CHINESE_COMPANY_PARTS) + rng.choice(CHINESE_COMPANY_TAILS) + "有限公司"
-            )
+    """Return a realistic company name whose dedupe key is not taken yet."""
+    for attempt in range(200):
+        if country in ("CN", "JP"):
+            core = rng.choice(CHINESE_COMPANY_PARTS) + rng.choice(CHINESE_COMPANY_TAILS)
+            city = f"（{rng.choice(CITIES[country])}）" if attempt > 20 else ""
+            name = core + city + ("株式会社" if country == "JP" else "有限公司")
         else:
-            name = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_TAILS)} {LEGAL[country]}"
-        if normalize_company_name(name) not in used:
-            break
-        name = f"{name.split()[0]} {rng.choice(COMPANY_WORDS)} {name.split(' ', 1)[1]}"
+            words = [rng.choice(COMPANY_WORDS), rng.choice(COMPANY_TAILS)]
+            if attempt > 20:
+                words.insert(1, rng.choice(COMPANY_WORDS + LATIN_CITIES))
+            name = " ".join([*words, LEGAL[country]]).strip()
+        if attempt > 150:
+            name = f"{name} {attempt}"
         if normalize_company_name(name) not in used:
             break
     used.add(normalize_company_name(name))
-    return name.strip()
+    return name
 
 
 def _slug(name: str, rng: random.Random) -> str:
