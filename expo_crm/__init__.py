@@ -102,6 +102,7 @@ def _register_cli(app: Flask) -> None:
     from expo_crm.followup.cli import cli as followup_cli
     from expo_crm.jobs.cli import cli as jobs_cli
     from expo_crm.shows.cli import cli as shows_cli
+    from expo_crm.visitors.cli import cards as cards_cli
     from expo_crm.visitors.cli import cli as visitors_cli
 
     for command in (
@@ -109,6 +110,7 @@ def _register_cli(app: Flask) -> None:
         shows_cli,
         exhibitors_cli,
         visitors_cli,
+        cards_cli,
         badges_cli,
         followup_cli,
         jobs_cli,

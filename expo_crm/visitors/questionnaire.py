@@ -159,7 +159,9 @@ def customize(session: Session, show: Show) -> list[Question]:
     return rows
 
 
-def clean_answers(questions: list[Question], answers: dict[str, Any] | None) -> dict[str, Any]:
+def clean_answers(
+    questions: list[Question], answers: dict[str, Any] | None, *, enforce_required: bool = True
+) -> dict[str, Any]:
     """Check answers against the questions; return them cleaned.
 
     Raise ValidationError on an unknown question, an option not offered, or a missing
@@ -176,7 +178,7 @@ def clean_answers(questions: list[Question], answers: dict[str, Any] | None) -> 
         if isinstance(value, str):
             value = value.strip()
         if value in (None, "", []):
-            if question.required:
+            if question.required and enforce_required:
                 raise ValidationError(
                     question.key, _("Please answer: %(question)s", question=question.text("en"))
                 )

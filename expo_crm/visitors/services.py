@@ -271,7 +271,11 @@ def register_visitor(
     except ValueError as exc:
         raise ValidationError("category", _("Please choose a visitor category.")) from exc
     contact = clean_contact(fields, show.phone_region)
-    cleaned_answers = clean_answers(questions_for(session, show), dict(answers or {}))
+    cleaned_answers = clean_answers(
+        questions_for(session, show),
+        dict(answers or {}),
+        enforce_required=source is not RegistrationSource.IMPORT,
+    )
     consent_kinds = _consent_kinds(consents)
     overwrite = source is not RegistrationSource.PREREGISTERED
 
