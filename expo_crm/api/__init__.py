@@ -145,9 +145,9 @@ def endpoint(
                 method=method.lower(),
                 summary=summary,
                 tag=tag,
-                roles=view.allowed_roles,
+                roles=view.allowed_roles,  # type: ignore[attr-defined]
                 body=body,
-                query=query,  # type: ignore[attr-defined]
+                query=query,
                 response=response,
                 status=status,
                 endpoint=name,

@@ -12,10 +12,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from expo_crm.auth.roles import Role
 from expo_crm.db import enum_column, utcnow
-from expo_crm.extensions import db
+from expo_crm.extensions import Model
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,7 +53,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email} {self.role}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for ``/api/v1``; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"

@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo_crm.db import enum_column, utcnow
-from expo_crm.extensions import db
+from expo_crm.extensions import Model
 
 
 class Activity(enum.StrEnum):
@@ -24,7 +24,7 @@ class Activity(enum.StrEnum):
     OTHER = "other"
 
 
-class Company(db.Model):
+class Company(Model):
     __tablename__ = "companies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,7 +58,7 @@ class Company(db.Model):
         return f"<Company {self.id} {self.name!r}>"
 
 
-class Person(db.Model):
+class Person(Model):
     __tablename__ = "people"
     __table_args__ = (Index("ix_people_name", "last_name", "first_name"),)
 
@@ -91,7 +91,7 @@ class Person(db.Model):
         return f"<Person {self.id} {self.full_name!r}>"
 
 
-class ChangeRecord(db.Model):
+class ChangeRecord(Model):
     """Who changed what on a company or person: the edit history."""
 
     __tablename__ = "change_records"

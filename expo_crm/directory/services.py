@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from expo_crm.auth.models import User
@@ -91,10 +91,10 @@ def _apply(obj: Any, fields: dict[str, Any], allowed: tuple[str, ...]) -> dict[s
 def get_company(session: Session, company_id: int) -> Company:
     """Return the company; a merged one resolves to the record it was merged into."""
     company = session.get(Company, company_id)
+    while company is not None and company.merged_into_id is not None:
+        company = session.get(Company, company.merged_into_id)
     if company is None:
         raise NotFound(f"No company {company_id}.")
-    while company.merged_into_id is not None:
-        company = session.get(Company, company.merged_into_id)  # type: ignore[assignment]
     return company
 
 
@@ -252,10 +252,10 @@ def merge_companies(
 
 def get_person(session: Session, person_id: int) -> Person:
     person = session.get(Person, person_id)
+    while person is not None and person.merged_into_id is not None:
+        person = session.get(Person, person.merged_into_id)
     if person is None:
         raise NotFound(f"No person {person_id}.")
-    while person.merged_into_id is not None:
-        person = session.get(Person, person.merged_into_id)  # type: ignore[assignment]
     return person
 
 
@@ -362,7 +362,7 @@ def duplicate_candidates(
             Company.id != company.id,
             or_(
                 Company.normalized_name.like(f"{prefix}%"),
-                Company.domain == company.domain if company.domain else False,
+                Company.domain == company.domain if company.domain else false(),
             ),
         )
     ).all()

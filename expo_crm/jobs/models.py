@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo_crm.db import enum_column, utcnow
-from expo_crm.extensions import db
+from expo_crm.extensions import Model
 
 
 class JobStatus(enum.StrEnum):
@@ -19,7 +19,7 @@ class JobStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class Job(db.Model):
+class Job(Model):
     __tablename__ = "jobs"
 
     #: Random, so job URLs cannot be guessed from one another.

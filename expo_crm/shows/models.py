@@ -8,10 +8,10 @@ from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from expo_crm.db import utcnow
-from expo_crm.extensions import db
+from expo_crm.extensions import Model
 
 
-class Show(db.Model):
+class Show(Model):
     __tablename__ = "shows"
     __table_args__ = (CheckConstraint("ends_on >= starts_on", name="dates_ordered"),)
 
