@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from expo_crm.auth.roles import Role, roles
@@ -473,7 +474,7 @@ def invoices() -> str | Response:
             ],
             request.args["format"],
         )
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query.options(selectinload(Invoice.company)), per_page=50, error_out=False)
     return render_template(
         "exhibitors/invoices.html", show=show, shows=_shows(), page=page, q=q, status=status
     )

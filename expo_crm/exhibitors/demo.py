@@ -1,0 +1,655 @@
+"""Demo booth sales for every edition: floor plans, quotes, contracts, invoices, payments.
+
+Realistic shape, so the after-show KPIs have signal: about 70 % of an edition's exhibitors
+rebook the next one, some move up or down in area, some are lost and new ones arrive
+(a few lapsed ones come back). Past editions are mostly paid, with a few cancellations and
+debts left overdue; the current edition is mid-sale: rebookings signed, deposits paid or
+overdue, quotes open, booths held.
+
+Prices come from the real pricing function; rows are inserted in bulk (``insert()`` with
+explicit ids) so ``expo-crm demo --scale 10`` stays fast. Cancellations then go through
+the real ``cancel_contract`` service, so their credit notes and refunds are exactly what
+the product would make.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session
+
+from expo_crm.db import money
+from expo_crm.exhibitors.contracts import cancel_contract
+from expo_crm.exhibitors.models import (
+    Booth,
+    BoothStatus,
+    BoothType,
+    Contract,
+    ContractStatus,
+    DocumentCounter,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    PriceList,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+)
+from expo_crm.exhibitors.numbering import format_number
+from expo_crm.exhibitors.pricing import HUNDRED, Category, PriceRules, default_rules, price_booth
+
+log = logging.getLogger(__name__)
+
+#: (area m², width, depth, type, weight): the booth sizes on the floor plans.
+SIZES = [
+    (Decimal(9), 3, 3, BoothType.SHELL_SCHEME, 30),
+    (Decimal(12), 4, 3, BoothType.SHELL_SCHEME, 22),
+    (Decimal(18), 6, 3, BoothType.SHELL_SCHEME, 18),
+    (Decimal(24), 6, 4, BoothType.RAW_SPACE, 12),
+    (Decimal(36), 6, 6, BoothType.RAW_SPACE, 9),
+    (Decimal(54), 9, 6, BoothType.RAW_SPACE, 5),
+    (Decimal(72), 9, 8, BoothType.RAW_SPACE, 3),
+    (Decimal(100), 10, 10, BoothType.RAW_SPACE, 1),
+]
+HALL_WIDTH = 60  #: metres of booths per row before the next row
+AISLE = 3
+BOOTHS_PER_HALL = 160
+REBOOK_RATE = (0.68, 0.76)  #: share of an edition's exhibitors who book the next one
+
+
+@dataclass
+class Ids:
+    """Next free primary key per table (rows get explicit ids so they can refer to each other)."""
+
+    next: dict[str, int] = field(default_factory=dict)
+
+    def take(self, table: str) -> int:
+        value = self.next[table]
+        self.next[table] += 1
+        return value
+
+
+@dataclass
+class Deal:
+    company: Any
+    size: int  #: index into SIZES
+    booth: dict[str, Any] | None = None
+    quote_on: date | None = None
+    signed_on: date | None = None
+    fate: str = "paid"  #: how the money goes, see _payments
+    issuer: Any = None
+
+
+def _at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=UTC)
+
+
+def seed(session: Session, world: Any) -> None:
+    """Build booth sales for every edition of the demo world (bulk inserts; caller commits)."""
+    rng = world.rng
+    today: date = getattr(world, "today", None) or date.today()
+    ids = Ids({t: _next_id(session, m) for t, m in _TABLES.items()})
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    sellers = world.sales_users or list(world.users.values())[:1]
+    pool = list(world.exhibitor_pool)
+    world.progress("Laying out booths and selling them…")
+
+    history: dict[int, int] = {}  #: company id → size index at the last edition they exhibited
+    ever: set[int] = set()
+    previous: set[int] = set()
+    to_cancel: list[tuple[int, date]] = []
+    n_booths = max(40, round(len(pool) * 0.6))
+    for index, show in enumerate(world.shows):
+        is_current = index == len(world.shows) - 1
+        rules = default_rules(show.starts_on)
+        rules_json = rules.as_json()
+        rows["price_lists"].append(
+            {
+                "id": ids.take("price_lists"),
+                "show_id": show.id,
+                "version": 1,
+                "rules": rules_json,
+                "updated_at": _at(show.starts_on - timedelta(days=400)),
+            }
+        )
+        booths = _floor_plan(rng, show, n_booths, ids)
+        seq = {"quote": 0, "invoice": 0}
+        free: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for booth in booths:
+            free[booth["_size"]].append(booth)
+        for bucket in free.values():
+            rng.shuffle(bucket)
+
+        # Who exhibits: rebookers from the last edition, plus new and won-back companies.
+        last_time = [c for c in pool if c.id in previous]
+        rebookers = rng.sample(last_time, round(len(last_time) * rng.uniform(*REBOOK_RATE)))
+        target = min(int(n_booths * 0.9), int(max(len(previous), n_booths * 0.8) * 1.03))
+        if index == 0:
+            target = int(n_booths * 0.85)
+        lapsed = [c for c in pool if c.id in ever and c.id not in previous]
+        fresh = [c for c in pool if c.id not in ever]
+        rng.shuffle(lapsed)
+        rng.shuffle(fresh)
+        missing = max(target - len(rebookers), 0)
+        won_back = lapsed[: int(missing * 0.15)]
+        fresh_used = missing - len(won_back)
+        newcomers = won_back + fresh[:fresh_used]
+        deals = []
+        for company in rebookers:
+            size = history[company.id]
+            roll = rng.random()
+            if roll < 0.20:
+                size = min(size + 1, len(SIZES) - 1)
+            elif roll < 0.32:
+                size = max(size - 1, 0)
+            deals.append(Deal(company, size))
+        for company in newcomers:
+            deals.append(Deal(company, _weighted_size(rng)))
+
+        sales_start = show.starts_on - timedelta(days=360)
+        for deal in deals:
+            deal.issuer = rng.choice(sellers)
+            returning = deal.company.id in previous
+            if is_current:
+                # Mid-sale: most rebookers signed (many on site at the last show), few newcomers.
+                signed_share = 0.8 if returning else 0.3
+                window_end = today - timedelta(days=1)
+            else:
+                signed_share = 1.0
+                window_end = show.starts_on - timedelta(days=20)
+            start = sales_start if returning else sales_start + timedelta(days=60)
+            start = min(start, window_end - timedelta(days=1))
+            deal.quote_on = start + timedelta(days=rng.randrange(max((window_end - start).days, 1)))
+            if rng.random() < signed_share:
+                deal.signed_on = min(
+                    deal.quote_on + timedelta(days=rng.randrange(0, 21)), window_end
+                )
+            deal.booth = _pick_booth(free, deal.size)
+
+        # A few prospects quoted who never signed (lost), and some booths held.
+        prospects = fresh[fresh_used : fresh_used + max(3, len(deals) // 6)]
+        for company in prospects:
+            deal = Deal(company, _weighted_size(rng), issuer=rng.choice(sellers))
+            end = today - timedelta(days=1) if is_current else show.starts_on - timedelta(days=30)
+            deal.quote_on = end - timedelta(days=rng.randrange(1, 200))
+            deal.booth = _pick_booth(free, deal.size)
+            deals.append(deal)
+
+        signed_ids = []
+        for deal in deals:
+            if deal.booth is None:
+                continue
+            cats = set()
+            if deal.company.is_member:
+                cats.add(Category.MEMBER)
+            if deal.company.id in previous:
+                cats.add(Category.RETURNING)
+            elif deal.company.id not in ever:
+                cats.add(Category.FIRST_TIME)
+            quote_id = _quote_rows(rows, ids, seq, show, rules, rules_json, deal, cats, today)
+            if deal.signed_on is None:
+                if is_current and rng.random() < 0.3:
+                    _hold(deal, today, rng)
+                continue
+            deal.booth["status"] = BoothStatus.SOLD
+            deal.booth["company_id"] = deal.company.id
+            deal.fate = _fate(rng, is_current)
+            contract_id = _contract_rows(rows, ids, show, rules, deal, quote_id)
+            signed_ids.append((contract_id, deal))
+        # Contract and invoice numbers follow signing order.
+        _number_contracts_and_invoices(rows, seq, show, signed_ids)
+        _payment_rows(rows, ids, seq, show, signed_ids, today, rng)
+        for contract_id, deal in signed_ids:
+            if deal.fate == "cancelled":
+                latest = min(show.starts_on - timedelta(days=5), today)
+                span = max((latest - deal.signed_on).days, 1)
+                to_cancel.append(
+                    (contract_id, deal.signed_on + timedelta(days=rng.randrange(1, span + 1)))
+                )
+        for booth in booths:
+            booth.pop("_size")
+        rows["booths"].extend(booths)
+
+        exhibiting = {d.company.id for _cid, d in signed_ids}
+        for _cid, deal in signed_ids:
+            history[deal.company.id] = deal.size
+        ever |= exhibiting
+        previous = exhibiting
+        for kind, last in (
+            ("quote", seq["quote"]),
+            ("contract", len(signed_ids)),
+            ("invoice", seq["invoice"]),
+        ):
+            rows["document_counters"].append({"show_id": show.id, "kind": kind, "last": last})
+
+    _insert_all(session, rows)
+    world.progress(f"Cancelling {len(to_cancel)} contracts through the service…")
+    for contract_id, on in sorted(to_cancel, key=lambda c: c[1]):
+        contract = session.get(Contract, contract_id)
+        cancel_contract(session, contract, None, today=on)
+    session.flush()
+    world.summary.update(
+        booths=len(rows["booths"]),
+        quotes=len(rows["quotes"]),
+        contracts=len(rows["contracts"]),
+        invoices=session.scalar(select(func.count(Invoice.id))) or 0,
+        payments=session.scalar(select(func.count(Payment.id))) or 0,
+    )
+
+
+# -- building rows -------------------------------------------------------------------------
+
+_TABLES = {
+    "booths": Booth,
+    "price_lists": PriceList,
+    "quotes": Quote,
+    "quote_lines": QuoteLine,
+    "contracts": Contract,
+    "invoices": Invoice,
+    "payments": Payment,
+}
+
+
+def _next_id(session: Session, model: Any) -> int:
+    return (session.scalar(select(func.max(model.id))) or 0) + 1
+
+
+def _weighted_size(rng: Any) -> int:
+    return rng.choices(range(len(SIZES)), weights=[s[4] for s in SIZES])[0]
+
+
+def _floor_plan(rng: Any, show: Any, count: int, ids: Ids) -> list[dict[str, Any]]:
+    """Booths laid out hall by hall in rows; row ends are corners, the biggest are islands."""
+    sizes = [_weighted_size(rng) for _ in range(count)]
+    booths = []
+    halls = [chr(ord("A") + i) for i in range((count + BOOTHS_PER_HALL - 1) // BOOTHS_PER_HALL)]
+    for h, hall in enumerate(halls):
+        chunk = sorted(
+            sizes[h * BOOTHS_PER_HALL : (h + 1) * BOOTHS_PER_HALL],
+            key=lambda s: (SIZES[s][2], SIZES[s][1]),
+        )
+        x = y = row_depth = 0
+        row: list[dict[str, Any]] = []
+        for n, size in enumerate(chunk, start=1):
+            area, width, depth, booth_type, _w = SIZES[size]
+            if x + width > HALL_WIDTH:
+                _corners(row)
+                x, y, row_depth, row = 0, y + row_depth + AISLE, 0, []
+            booth = {
+                "id": ids.take("booths"),
+                "show_id": show.id,
+                "hall": hall,
+                "code": f"{hall}-{n:03d}",
+                "area_m2": area,
+                "booth_type": booth_type,
+                "open_sides": 4 if area >= 72 else 1,
+                "status": BoothStatus.AVAILABLE,
+                "x": Decimal(x),
+                "y": Decimal(y),
+                "width": Decimal(width),
+                "depth": Decimal(depth),
+                "company_id": None,
+                "held_until": None,
+                "held_by_id": None,
+                "_size": size,
+            }
+            booths.append(booth)
+            row.append(booth)
+            x += width
+            row_depth = max(row_depth, depth)
+        _corners(row)
+    return booths
+
+
+def _corners(row: list[dict[str, Any]]) -> None:
+    for booth in (row[0], row[-1]) if row else ():
+        if booth["open_sides"] < 4:
+            booth["open_sides"] = 2
+    if len(row) > 6 and row[len(row) // 2]["open_sides"] == 1:
+        row[len(row) // 2]["open_sides"] = 3  # a peninsula on the cross aisle
+
+
+def _pick_booth(free: dict[int, list[dict[str, Any]]], size: int) -> dict[str, Any] | None:
+    for delta in (0, 1, -1, 2, -2, 3, -3):
+        bucket = free.get(size + delta)
+        if bucket:
+            return bucket.pop()
+    return None
+
+
+def _hold(deal: Deal, today: date, rng: Any) -> None:
+    deal.booth["status"] = BoothStatus.HELD
+    deal.booth["company_id"] = deal.company.id
+    deal.booth["held_by_id"] = deal.issuer.id
+    deal.booth["held_until"] = _at(today + timedelta(days=rng.randrange(1, 8)))
+
+
+def _fate(rng: Any, is_current: bool) -> str:
+    roll = rng.random()
+    if is_current:
+        return (
+            "cancelled"
+            if roll < 0.03
+            else "late"
+            if roll < 0.18
+            else "partial"
+            if roll < 0.25
+            else "paid"
+        )
+    return (
+        "cancelled"
+        if roll < 0.04
+        else "unpaid"
+        if roll < 0.07
+        else "partial"
+        if roll < 0.11
+        else "paid"
+    )
+
+
+def _quote_rows(
+    rows: dict[str, list[dict[str, Any]]],
+    ids: Ids,
+    seq: dict[str, int],
+    show: Any,
+    rules: PriceRules,
+    rules_json: dict[str, Any],
+    deal: Deal,
+    cats: set[Category],
+    today: date,
+) -> int:
+    booth = deal.booth
+    assert booth is not None
+    assert deal.quote_on is not None
+    price = price_booth(
+        rules,
+        booth_type=booth["booth_type"],
+        area_m2=booth["area_m2"],
+        open_sides=booth["open_sides"],
+        categories=cats,
+        quoted_on=deal.quote_on,
+    )
+    seq["quote"] += 1
+    valid_until = deal.quote_on + timedelta(days=rules.quote_valid_days)
+    if deal.signed_on is not None:
+        status = QuoteStatus.ACCEPTED
+    elif valid_until < today:
+        status = QuoteStatus.EXPIRED if hash(deal.company.id) % 4 else QuoteStatus.WITHDRAWN
+    else:
+        status = QuoteStatus.ISSUED
+    quote_id = ids.take("quotes")
+    rows["quotes"].append(
+        {
+            "id": quote_id,
+            "number": format_number(show, "quote", seq["quote"]),
+            "show_id": show.id,
+            "company_id": deal.company.id,
+            "booth_id": booth["id"],
+            "price_list_version": 1,
+            "rules_snapshot": {
+                "rules": rules_json,
+                "categories": sorted(c.value for c in cats),
+                "applied": [line.rule for line in price.lines],
+                "booth": {
+                    "code": booth["code"],
+                    "area_m2": str(booth["area_m2"]),
+                    "booth_type": booth["booth_type"].value,
+                    "open_sides": booth["open_sides"],
+                },
+            },
+            "currency": show.currency,
+            "subtotal": price.subtotal,
+            "discount_total": price.discount_total,
+            "total": price.total,
+            "status": status,
+            "priced_on": deal.quote_on,
+            "valid_until": valid_until,
+            "issued_by_id": deal.issuer.id,
+            "created_at": _at(deal.quote_on),
+        }
+    )
+    for position, line in enumerate(price.lines, start=1):
+        rows["quote_lines"].append(
+            {
+                "id": ids.take("quote_lines"),
+                "quote_id": quote_id,
+                "position": position,
+                "rule": line.rule,
+                "description": line.description,
+                "amount": line.amount,
+            }
+        )
+    booth["_total"] = price.total
+    return quote_id
+
+
+def _contract_rows(
+    rows: dict[str, list[dict[str, Any]]],
+    ids: Ids,
+    show: Any,
+    rules: PriceRules,
+    deal: Deal,
+    quote_id: int,
+) -> int:
+    booth = deal.booth
+    assert booth is not None
+    assert deal.signed_on is not None
+    deposit_due = deal.signed_on + timedelta(days=rules.deposit_due_days)
+    balance_due = max(
+        show.starts_on - timedelta(days=rules.balance_due_days_before_show), deposit_due
+    )
+    total = booth.pop("_total")
+    contract_id = ids.take("contracts")
+    rows["contracts"].append(
+        {
+            "id": contract_id,
+            "number": None,
+            "show_id": show.id,
+            "company_id": deal.company.id,
+            "quote_id": quote_id,
+            "booth_id": booth["id"],
+            "currency": show.currency,
+            "total": total,
+            "area_m2": booth["area_m2"],
+            "status": ContractStatus.SIGNED,
+            "deposit_percent": rules.deposit_percent,
+            "deposit_due_on": deposit_due,
+            "balance_due_on": balance_due,
+            "signed_at": _at(deal.signed_on, 15),
+            "signed_by_id": deal.issuer.id,
+            "cancelled_at": None,
+            "cancellation_fee": None,
+            "notes": None,
+        }
+    )
+    deposit = money(total * rules.deposit_percent / HUNDRED)
+    for kind, amount, due in (
+        (InvoiceKind.DEPOSIT, deposit, deposit_due),
+        (InvoiceKind.BALANCE, total - deposit, balance_due),
+    ):
+        if amount > 0:
+            rows["invoices"].append(
+                {
+                    "id": ids.take("invoices"),
+                    "show_id": show.id,
+                    "sequence": None,
+                    "number": None,
+                    "contract_id": contract_id,
+                    "company_id": deal.company.id,
+                    "kind": kind,
+                    "currency": show.currency,
+                    "amount": amount,
+                    "amount_paid": Decimal("0.00"),
+                    "issued_on": deal.signed_on,
+                    "due_on": due,
+                    "status": InvoiceStatus.OPEN,
+                    "description": f"{kind.value.title()} — booth {booth['code']}",
+                    "created_at": _at(deal.signed_on, 16),
+                }
+            )
+    return contract_id
+
+
+def _number_contracts_and_invoices(
+    rows: dict[str, list[dict[str, Any]]],
+    seq: dict[str, int],
+    show: Any,
+    signed: list[tuple[int, Deal]],
+) -> None:
+    order = {
+        cid: n
+        for n, (cid, _d) in enumerate(sorted(signed, key=lambda s: (s[1].signed_on, s[0])), start=1)
+    }
+    for contract in rows["contracts"]:
+        if contract["show_id"] == show.id and contract["number"] is None:
+            contract["number"] = format_number(show, "contract", order[contract["id"]])
+    mine = [i for i in rows["invoices"] if i["show_id"] == show.id and i["sequence"] is None]
+    mine.sort(
+        key=lambda i: (
+            i["issued_on"],
+            order.get(i["contract_id"], 0),
+            i["kind"] != InvoiceKind.DEPOSIT,
+        )
+    )
+    for invoice in mine:
+        seq["invoice"] += 1
+        invoice["sequence"] = seq["invoice"]
+        invoice["number"] = format_number(show, "invoice", seq["invoice"])
+
+
+def _payment_rows(
+    rows: dict[str, list[dict[str, Any]]],
+    ids: Ids,
+    seq: dict[str, int],
+    show: Any,
+    signed: list[tuple[int, Deal]],
+    today: date,
+    rng: Any,
+) -> None:
+    by_contract: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for invoice in rows["invoices"]:
+        if invoice["show_id"] == show.id and invoice["contract_id"]:
+            by_contract[invoice["contract_id"]].append(invoice)
+    fates = dict(signed)
+    contracts = {c["id"]: c for c in rows["contracts"] if c["show_id"] == show.id}
+    for contract_id, invoices in by_contract.items():
+        deal = fates[contract_id]
+        paid_all = True
+        for invoice in sorted(invoices, key=lambda i: i["due_on"]):
+            due = invoice["due_on"]
+            on = due - timedelta(days=rng.randrange(-12, 20))
+            on = max(on, invoice["issued_on"])
+            is_balance = invoice["kind"] is InvoiceKind.BALANCE
+            if on > today:
+                paid_all = False
+                continue
+            if deal.fate in ("late", "unpaid") and (is_balance or deal.fate == "late"):
+                paid_all = False
+                continue
+            if deal.fate == "cancelled" and is_balance:
+                paid_all = False
+                continue
+            amount = invoice["amount"]
+            if deal.fate == "partial" and (is_balance or on > today - timedelta(days=60)):
+                amount = money(amount * Decimal(rng.choice(["0.25", "0.5", "0.6"])))
+                paid_all = False
+            _pay(
+                rows,
+                ids,
+                invoice,
+                amount,
+                on,
+                rng.choice([PaymentMethod.BANK_TRANSFER] * 4 + [PaymentMethod.CARD]),
+            )
+        if paid_all and deal.fate != "cancelled":
+            contracts[contract_id]["status"] = ContractStatus.COMPLETED
+        # Fees taken at the desk during past shows (extra power, furniture, badges).
+        if show.ends_on < today and rng.random() < 0.12 and deal.fate != "cancelled":
+            seq["invoice"] += 1
+            invoice = {
+                "id": ids.take("invoices"),
+                "show_id": show.id,
+                "sequence": seq["invoice"],
+                "number": format_number(show, "invoice", seq["invoice"]),
+                "contract_id": None,
+                "company_id": deal.company.id,
+                "kind": InvoiceKind.ONSITE,
+                "currency": show.currency,
+                "amount": Decimal(rng.choice(["180.00", "350.00", "95.50", "640.00"])),
+                "amount_paid": Decimal("0.00"),
+                "issued_on": show.starts_on,
+                "due_on": show.starts_on,
+                "status": InvoiceStatus.OPEN,
+                "description": rng.choice(
+                    ["Extra power socket", "Furniture rental", "Extra badges"]
+                ),
+                "created_at": _at(show.starts_on, 12),
+            }
+            rows["invoices"].append(invoice)
+            _pay(
+                rows,
+                ids,
+                invoice,
+                invoice["amount"],
+                show.starts_on,
+                rng.choice([PaymentMethod.ONSITE_CARD, PaymentMethod.CASH]),
+            )
+
+
+def _pay(
+    rows: dict[str, list[dict[str, Any]]],
+    ids: Ids,
+    invoice: dict[str, Any],
+    amount: Decimal,
+    on: date,
+    method: PaymentMethod,
+) -> None:
+    rows["payments"].append(
+        {
+            "id": ids.take("payments"),
+            "invoice_id": invoice["id"],
+            "amount": amount,
+            "currency": invoice["currency"],
+            "method": method,
+            "received_on": on,
+            "reference": f"DEMO-{invoice['number']}",
+            "recorded_by_id": None,
+            "created_at": _at(on, 11),
+        }
+    )
+    invoice["amount_paid"] = money(invoice["amount_paid"] + amount)
+    if invoice["amount_paid"] >= invoice["amount"]:
+        invoice["status"] = InvoiceStatus.PAID
+
+
+def _insert_all(session: Session, rows: dict[str, list[dict[str, Any]]]) -> None:
+    for name, model in (
+        ("booths", Booth),
+        ("price_lists", PriceList),
+        ("quotes", Quote),
+        ("quote_lines", QuoteLine),
+        ("contracts", Contract),
+        ("invoices", Invoice),
+        ("payments", Payment),
+        ("document_counters", DocumentCounter),
+    ):
+        batch = rows.get(name, [])
+        for start in range(0, len(batch), 5000):
+            session.execute(insert(model), batch[start : start + 5000])
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        for table in _TABLES:
+            session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608  (fixed names)
+                    f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+                )
+            )
