@@ -145,6 +145,7 @@ class FollowUpTask(db.Model):
     person = relationship("Person")
     assigned_to = relationship("User", foreign_keys=[assigned_to_id])
     campaign = relationship("Campaign")
+    outreach = relationship("Outreach")
 
     def is_overdue(self, today: date) -> bool:
         return self.status is TaskStatus.OPEN and self.due_on < today

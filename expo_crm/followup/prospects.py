@@ -65,9 +65,17 @@ CAPS: dict[str, int] = {
     "returning": 3,
 }
 MAX_WEIGHT = 100.0
-#: Purchasing roles and job functions (lower-case) that make a visitor "senior".
-SENIOR_PURCHASING = ("decision_maker", "final_say", "decides", "influencer", "recommends")
-SENIOR_FUNCTIONS = ("management", "executive", "owner", "purchasing", "procurement", "director")
+#: Purchasing roles and job functions (lower-case, as the visitors questionnaire stores them,
+#: plus common imports) that make a visitor "senior".
+SENIOR_PURCHASING = ("final decision", "recommend", "decision_maker", "influencer")
+SENIOR_FUNCTIONS = (
+    "general management",
+    "purchasing",
+    "management",
+    "executive",
+    "owner",
+    "procurement",
+)
 
 REASON_TEXT = {
     "visitors": "{value} distinct visitors",

@@ -22,8 +22,8 @@ def world(db, three_editions, create_company, make_contract, make_registration):
     make_contract(s25, booked, 1000)  # visited 2024, booked 2025
     make_registration(s24, exh)  # an exhibitor's people visiting: not a candidate
     make_registration(s23, prospect)
-    make_registration(s24, prospect, purchasing_role="decision_maker")
-    make_registration(s24, prospect, job_function="Management")
+    make_registration(s24, prospect, purchasing_role="Final decision")
+    make_registration(s24, prospect, job_function="General management")
     make_registration(s24, prospect, job_function="Engineering")
     make_registration(s24, prospect, category=VisitorCategory.EXHIBITOR_STAFF)  # not a visitor
     make_registration(s24, small)

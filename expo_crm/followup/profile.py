@@ -1,0 +1,59 @@
+"""A visitor's profile across editions: registrations, engagement, tasks and interactions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from expo_crm.directory.models import Company, Person
+from expo_crm.errors import NotFound
+from expo_crm.followup import engagement, optouts, tasks
+from expo_crm.shows.models import Show
+from expo_crm.visitors.models import Registration
+
+
+def visitor_profile(session: Session, person_id: int) -> dict[str, Any]:
+    """Return the person, one row per edition attended, their tasks and interactions.
+
+    Raise NotFound for an unknown person.
+    """
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"No person {person_id}.")
+    rows = session.execute(
+        select(
+            Registration.id,
+            Show.id.label("show_id"),
+            Show.code,
+            Registration.category,
+            Company.name.label("company"),
+            Registration.industry,
+            Registration.job_function,
+            Registration.purchasing_role,
+            Registration.checked_in_at,
+        )
+        .join(Show, Show.id == Registration.show_id)
+        .outerjoin(Company, Company.id == Registration.company_id)
+        .where(Registration.person_id == person.id)
+        .order_by(Show.starts_on)
+    ).all()
+    editions = []
+    for row in rows:
+        days = session.execute(
+            engagement.days_attended(row.show_id).where(Registration.person_id == person.id)
+        ).first()
+        booths = session.execute(
+            engagement.booths_scanned(row.show_id).where(Registration.person_id == person.id)
+        ).first()
+        editions.append(
+            {"row": row, "days": days.days if days else 0, "booths": booths.booths if booths else 0}
+        )
+    return {
+        "person": person,
+        "editions": editions,
+        "opted_out": optouts.is_person_opted_out(session, person.id),
+        "tasks": session.execute(tasks.task_query(person_id=person.id)).all(),
+        "interactions": session.execute(tasks.interactions_query(person_id=person.id)).all(),
+    }

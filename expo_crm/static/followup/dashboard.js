@@ -1,0 +1,64 @@
+// Management dashboard charts: every bar and point opens the list behind it.
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("chart-data").textContent);
+  if (typeof Chart === "undefined") { return; } // the tables below carry the same figures
+  var links = data.links;
+
+  function go(template, values) {
+    var url = template;
+    Object.keys(values).forEach(function (key) { url = url.replace(key, encodeURIComponent(values[key])); });
+    window.location.href = url;
+  }
+
+  function clickable(onPick) {
+    return {
+      responsive: true,
+      onClick: function (event, elements, chart) {
+        if (!elements.length) { return; }
+        var el = elements[0];
+        onPick(chart.data.datasets[el.datasetIndex], el.index);
+      },
+      onHover: function (event, elements) {
+        event.native.target.style.cursor = elements.length ? "pointer" : "default";
+      }
+    };
+  }
+
+  var kinds = ["exhibitors", "new", "lost", "upgraded", "downgraded"];
+  new Chart(document.getElementById("chart-exhibitors"), {
+    type: "bar",
+    data: {
+      labels: data.editions,
+      datasets: kinds.map(function (kind) {
+        return { label: kind, kind: kind, data: data.series[kind] };
+      })
+    },
+    options: clickable(function (dataset, index) {
+      go(links.exhibitors, { "__SHOW__": data.editions[index], "__KIND__": dataset.kind });
+    })
+  });
+
+  new Chart(document.getElementById("chart-revenue"), {
+    type: "line",
+    data: {
+      labels: data.editions,
+      datasets: [
+        { label: "revenue", data: data.revenue, yAxisID: "y" },
+        { label: "rebooking rate", data: data.rebooking, yAxisID: "rate" }
+      ]
+    },
+    options: Object.assign(clickable(function (dataset, index) {
+      go(links.exhibitors, { "__SHOW__": data.editions[index], "__KIND__": dataset.label === "revenue" ? "exhibitors" : "rebooked" });
+    }), { scales: { y: { beginAtZero: true }, rate: { position: "right", min: 0, max: 1 } } })
+  });
+
+  var tiers = Object.keys(data.pyramid);
+  new Chart(document.getElementById("chart-pyramid"), {
+    type: "bar",
+    data: { labels: tiers, datasets: [{ label: "companies", data: tiers.map(function (t) { return data.pyramid[t]; }) }] },
+    options: Object.assign(clickable(function (dataset, index) {
+      go(links.pyramid, { "__TIER__": tiers[index] });
+    }), { indexAxis: "y" })
+  });
+})();
