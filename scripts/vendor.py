@@ -1,7 +1,8 @@
 """Copy the front-end libraries installed by `npm ci` into expo_crm/static/vendor/.
 
 The app serves them itself (no CDN): the gate and lead scanner pages load the QR reader
-from /static/vendor/. The target folder is generated, so it is not kept in git.
+and the follow-up dashboard loads Chart.js from /static/vendor/. The target folder is
+generated, so it is not kept in git.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ FILES = [
     ("zxing-wasm", "dist/iife/reader/index.js", "zxing-wasm/reader.js"),
     ("zxing-wasm", "dist/reader/zxing_reader.wasm", "zxing-wasm/zxing_reader.wasm"),
     ("zxing-wasm", "LICENSE", "zxing-wasm/LICENSE"),
+    ("chart.js", "dist/chart.umd.min.js", "chart.js/chart.umd.min.js"),
+    ("chart.js", "LICENSE.md", "chart.js/LICENSE.md"),
 ]
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import enum
 import io
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -55,9 +54,7 @@ def _csv_stream(rows: Iterable[Any], columns: Columns) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow([label for _k, label in columns])
     for n, row in enumerate(rows, 1):
-        writer.writerow(
-            ["" if (v := _cell(row, k)) is None else v for k, _label in columns]
-        )
+        writer.writerow(["" if (v := _cell(row, k)) is None else v for k, _label in columns])
         if n % 1000 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -75,10 +72,10 @@ def _xlsx_file(rows: Iterable[Any], columns: Columns, title: str) -> Any:
             value = _cell(row, key)
             values.append(float(value) if isinstance(value, Decimal) else value)
         sheet.append(values)
-    spool = tempfile.SpooledTemporaryFile(max_size=20 * 1024 * 1024)  # noqa: SIM115
-    workbook.save(spool)
-    spool.seek(0)
-    return spool
+    out = io.BytesIO()
+    workbook.save(out)  # write-only: rows went to a temporary file, only the zip is in memory
+    out.seek(0)
+    return out
 
 
 def check_format(fmt: str) -> str:

@@ -76,7 +76,7 @@ def contactable_only(query: Select) -> Select:
     """
     cols = query.selected_columns
     if "person_id" in cols:
-        company = cols["company_id"] if "company_id" in cols else None
+        company = cols.get("company_id")
         return query.where(~person_opted_out(cols["person_id"], company))
     if "company_id" in cols:
         return query.where(~company_opted_out(cols["company_id"]))

@@ -114,7 +114,8 @@ def dashboard() -> str:
         "revenue": [float(k.revenue) for k in trend],
         "rebooking": [k.rebooking_rate for k in trend],
         "pyramid": {
-            t.value: int(pyramid.tiers[t]["companies"]) for t in value.Tier  # type: ignore[call-overload]
+            t.value: int(pyramid.tiers[t]["companies"])
+            for t in value.Tier  # type: ignore[call-overload]
         },
         "links": {
             "exhibitors": url_for("followup.exhibitor_list", show_code="__SHOW__", kind="__KIND__"),
@@ -177,12 +178,8 @@ def visitor_list(show_code: str, kind: str) -> Any:
     show = get_show(db.session, show_code)
     query = kpis.visitor_list(db.session, show, kind)
     if fmt := export_format():
-        return exports.query_export(
-            db.session, query, VISITOR_COLUMNS, f"{show.code}-{kind}", fmt
-        )
-    return render_template(
-        "followup/visitor_list.html", show=show, kind=kind, page=paginate(query)
-    )
+        return exports.query_export(db.session, query, VISITOR_COLUMNS, f"{show.code}-{kind}", fmt)
+    return render_template("followup/visitor_list.html", show=show, kind=kind, page=paginate(query))
 
 
 @bp.get("/pyramid/<show_code>")
@@ -269,7 +266,7 @@ SEGMENT_COLUMNS = [
     ("employees", "Company size"),
     ("days", "Days attended"),
     ("booths", "Booths that scanned"),
-    ("returning", "Returning"),
+    ("is_returning", "Returning"),
     ("person_id", "Person id"),
     ("company_id", "Company id"),
 ]
@@ -502,7 +499,8 @@ def _task_page(query: Select, title: str, name: str) -> Any:
 def my_tasks() -> Any:
     status = request.args.get("status", "open")
     query = tasks.task_query(
-        user_id=current_user.id, status=TaskStatus(status) if status in TaskStatus else None
+        user_id=current_user.id,
+        status=TaskStatus(status) if status in {s.value for s in TaskStatus} else None,
     )
     return _task_page(query, _("My tasks"), "my-tasks")
 
@@ -532,8 +530,7 @@ def task(task_id: int) -> Any:
                 notes=form.notes.data,
                 user=current_user,
             )
-        except ValidationError as exc:
-            db.session.rollback()
+        except ValidationError as exc:  # refused before anything changed
             getattr(form, exc.field, form.status).errors.append(exc.message)
         else:
             db.session.commit()
@@ -601,8 +598,7 @@ def opt_outs() -> Any:
                 reason=form.reason.data or "",
                 user=current_user,
             )
-        except ValidationError as exc:
-            db.session.rollback()
+        except ValidationError as exc:  # refused before anything changed
             form.person_id.errors.append(exc.message)
         else:
             db.session.commit()
@@ -618,4 +614,3 @@ def opt_outs() -> Any:
 def person_profile(person_id: int) -> str:
     data = profile.visitor_profile(db.session, person_id)
     return render_template("followup/profile.html", **data)
-

@@ -95,9 +95,9 @@ class SegmentFilters:
             raise ValidationError("history", "History is new or returning.")
         if filters.consent not in CONSENT:
             raise ValidationError("consent", "Consent is granted, withdrawn or unknown.")
-        if filters.size_min is not None and filters.size_max is not None:
-            if filters.size_min > filters.size_max:
-                raise ValidationError("size_min", "The minimum size is above the maximum.")
+        low, high = filters.size_min, filters.size_max
+        if low is not None and high is not None and low > high:
+            raise ValidationError("size_min", "The minimum size is above the maximum.")
         return filters
 
     def as_dict(self) -> dict[str, Any]:
@@ -117,7 +117,7 @@ def segment_query(session: Session, show: Show, filters: SegmentFilters) -> Sele
     """Select the segment's visitors, one row per registration.
 
     Columns: registration_id, person_id, full_name, email, company_id, company, country,
-    category, industry, job_function, purchasing_role, employees, days, booths, returning.
+    category, industry, job_function, purchasing_role, employees, days, booths, is_returning.
     """
     days = engagement.days_attended(show.id).subquery("days")
     booths = engagement.booths_scanned(show.id).subquery("booths")
@@ -149,7 +149,7 @@ def segment_query(session: Session, show: Show, filters: SegmentFilters) -> Sele
             Company.employees,
             day_count.label("days"),
             booth_count.label("booths"),
-            returning.label("returning"),
+            returning.label("is_returning"),
         )
         .join(Person, Person.id == Registration.person_id)
         .outerjoin(Company, Company.id == Registration.company_id)
@@ -284,4 +284,3 @@ def filter_options(session: Session, show: Show) -> dict[str, list[str]]:
         "purchasing_roles": distinct_values(Registration.purchasing_role),
         "countries": distinct_values(Company.country),
     }
-

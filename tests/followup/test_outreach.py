@@ -113,9 +113,10 @@ def test_bulk_tasks_dedupe_and_honour_opt_outs(db, visitors, create_user) -> Non
     sales = [create_user(Role.SALES), create_user(Role.SALES)]
     optouts.record_opt_out(db, person_id=p["bia"].id, reason="asked")
     consent(db, p["carl"], False, datetime(2024, 1, 1, tzinfo=UTC))
-    targets = [tasks.Target(r.company_id, r.person_id) for r in db.execute(
-        segments.segment_query(db, show, segments.SegmentFilters())
-    )]
+    targets = [
+        tasks.Target(r.company_id, r.person_id)
+        for r in db.execute(segments.segment_query(db, show, segments.SegmentFilters()))
+    ]
     kwargs = dict(
         campaign_name="Thank-you calls",
         source="segment:adhoc",
@@ -189,7 +190,9 @@ def test_task_update_and_interactions(db, visitors, create_user) -> None:
     assert task.status is TaskStatus.DONE
     assert task.completed_at is not None
     assert db.execute(tasks.task_query(overdue_on=date(2021, 1, 1))).all() == []
-    tasks.log_interaction(db, kind="call", summary="Talked to Ana", user=user, person_id=p["ana"].id)
+    tasks.log_interaction(
+        db, kind="call", summary="Talked to Ana", user=user, person_id=p["ana"].id
+    )
     with pytest.raises(ValidationError):
         tasks.log_interaction(db, kind="call", summary=" ", user=user, company_id=co["br"].id)
     logged = db.execute(tasks.interactions_query(company_id=co["br"].id)).all()
