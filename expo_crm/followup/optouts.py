@@ -56,10 +56,14 @@ def company_opted_out(company_id: Any) -> Any:
 
 def person_opted_out(person_id: Any, company_id: Any = None) -> Any:
     """SQL: the person has opted out (see the module docstring)."""
-    own_company = select(Person.company_id).where(Person.id == person_id).scalar_subquery()
+    someone = aliased(Person)  # aliased so it never correlates with an outer ``people``
     clauses = [
         exists(select(OptOut.id).where(OptOut.person_id == person_id)),
-        company_opted_out(own_company),
+        exists(
+            select(OptOut.id)
+            .join(someone, someone.company_id == OptOut.company_id)
+            .where(someone.id == person_id)
+        ),
         marketing_withdrawn(person_id),
     ]
     if company_id is not None:

@@ -239,3 +239,18 @@ def test_export_refuses_a_list_without_person_or_company(db) -> None:
 
     with pytest.raises(ValueError, match="person_id or company_id"):
         optouts.contactable_only(select(Show.code))
+
+
+def test_company_opt_out_only_reaches_its_own_people(db, visitors) -> None:
+    """Regression: the company rule must correlate with each person, not the first one."""
+    from sqlalchemy import select
+
+    from expo_crm.directory.models import Person
+
+    _show, co, p = visitors
+    optouts.record_opt_out(db, company_id=co["de"].id)
+    ids = [x.id for x in p.values()]
+    blocked = db.scalars(
+        select(Person.id).where(Person.id.in_(ids), optouts.person_opted_out(Person.id))
+    ).all()
+    assert blocked == [p["carl"].id]
