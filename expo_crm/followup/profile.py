@@ -41,14 +41,18 @@ def visitor_profile(session: Session, person_id: int) -> dict[str, Any]:
     ).all()
     editions = []
     for row in rows:
-        days = session.execute(
-            engagement.days_attended(row.show_id).where(Registration.person_id == person.id)
-        ).first()
-        booths = session.execute(
-            engagement.booths_scanned(row.show_id).where(Registration.person_id == person.id)
-        ).first()
+        days = engagement.days_attended(row.show_id).subquery()
+        booths = engagement.booths_scanned(row.show_id).subquery()
         editions.append(
-            {"row": row, "days": days.days if days else 0, "booths": booths.booths if booths else 0}
+            {
+                "row": row,
+                "days": session.scalar(select(days.c.days).where(days.c.registration_id == row.id))
+                or 0,
+                "booths": session.scalar(
+                    select(booths.c.booths).where(booths.c.registration_id == row.id)
+                )
+                or 0,
+            }
         )
     return {
         "person": person,

@@ -121,3 +121,48 @@ def make_registration(db, create_person) -> Callable[..., Registration]:
 @pytest.fixture
 def three_editions(create_show) -> list[Show]:
     return [create_show(f"EXPO{y}", y) for y in (2023, 2024, 2025)]
+
+
+@pytest.fixture
+def attend(db) -> Callable[..., None]:
+    """Record gate check-ins on given days and leads by given exhibitor companies."""
+    from datetime import UTC, datetime, time
+
+    from expo_crm.badges.models import Badge, CheckIn, Lead
+
+    def factory(
+        registration: Registration, days: list[date] = (), booths: list[Company] = ()
+    ) -> None:
+        n = next(_numbers)
+        badge = Badge(
+            id=f"b{n}",
+            code=f"code{n}",
+            registration_id=registration.id,
+            show_id=registration.show_id,
+        )
+        db.add(badge)
+        db.flush()
+        for k, day in enumerate(days):
+            db.add(
+                CheckIn(
+                    badge_id=badge.id,
+                    registration_id=registration.id,
+                    show_id=registration.show_id,
+                    gate="North",
+                    day=day,
+                    bucket=n * 100 + k,
+                    scanned_at=datetime.combine(day, time(10), tzinfo=UTC),
+                )
+            )
+        for company in booths:
+            db.add(
+                Lead(
+                    show_id=registration.show_id,
+                    company_id=company.id,
+                    registration_id=registration.id,
+                    badge_id=badge.id,
+                )
+            )
+        db.flush()
+
+    return factory

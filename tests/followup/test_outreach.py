@@ -254,3 +254,35 @@ def test_company_opt_out_only_reaches_its_own_people(db, visitors) -> None:
         select(Person.id).where(Person.id.in_(ids), optouts.person_opted_out(Person.id))
     ).all()
     assert blocked == [p["carl"].id]
+
+
+def test_engagement_filters_read_checkins_and_leads(db, visitors, attend, create_company) -> None:
+    show, co, p = visitors
+    regs = {
+        k: db.execute(select_registration(show.id, person.id)).scalar_one()
+        for k, person in p.items()
+    }
+    booth_a, booth_b = create_company("Booth A"), create_company("Booth B")
+    attend(regs["ana"], days=[date(2024, 10, 6), date(2024, 10, 7)], booths=[booth_a, booth_b])
+    attend(regs["carl"], days=[date(2024, 10, 6)], booths=[booth_a])
+    assert run(db, show, min_days="2") == [p["ana"].full_name]
+    assert run(db, show, min_booths="1") == sorted([p["ana"].full_name, p["carl"].full_name])
+    assert run(db, show, min_booths="2") == [p["ana"].full_name]
+    from expo_crm.followup import engagement, profile
+
+    assert engagement.staff_visiting_booths(db, show.id) == {co["br"].id: 1, co["de"].id: 1}
+    data = profile.visitor_profile(db, p["ana"].id)
+    assert [(e["row"].code, e["days"], e["booths"]) for e in data["editions"]] == [
+        ("EXPO2023", 0, 0),
+        ("EXPO2024", 2, 2),
+    ]
+
+
+def select_registration(show_id: int, person_id: int):
+    from sqlalchemy import select
+
+    from expo_crm.visitors.models import Registration
+
+    return select(Registration).where(
+        Registration.show_id == show_id, Registration.person_id == person_id
+    )

@@ -101,3 +101,13 @@ def test_backtest_command(runner, world) -> None:
     bad = runner.invoke(args=["followup", "backtest", "--show", "EXPO2025"])
     assert bad.exit_code != 0
     assert "no next edition" in bad.output
+
+
+def test_booth_scans_add_points(db, world, make_registration, attend) -> None:
+    (_s23, s24, _s25), co = world
+    visitor = make_registration(s24, co["small"])
+    attend(visitor, booths=[co["exh"], co["prospect"]])
+    small = next(p for p in prospects.prospect_ranking(db, s24) if p.name == "Small Co")
+    assert small.signals["scans"] == 2
+    assert small.score == 2 * 2 + 2 * 0.5  # two visitors now, two booth scans
+    assert ("scans", "2 booth scans", 1.0) in small.reasons
