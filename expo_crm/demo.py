@@ -35,6 +35,16 @@ DEMO_USERS = [
     ("kiosk1@expo.example", "kiosk"),
     ("scanner@expo.example", "scanner"),
 ]
+DEMO_NAMES = {
+    "admin@expo.example": "Marina Costa",
+    "sales1@expo.example": "Lucas Pereira",
+    "sales2@expo.example": "王芳 Wang Fang",
+    "sales3@expo.example": "Julia Becker",
+    "finance@expo.example": "Carlos Mendes",
+    "onsite@expo.example": "Paula Lima",
+    "kiosk1@expo.example": "Kiosk 1 · Hall A entrance",
+    "scanner@expo.example": "Booth scanner",
+}
 #: Domain seeders, called in this order after the base is built.
 SEEDERS = ("exhibitors", "visitors", "badges", "followup")
 
@@ -305,9 +315,7 @@ def build(
 
     users: dict[str, User] = {}
     for email, role in DEMO_USERS:
-        user = User(
-            email=email, name=email.split("@")[0].replace("1", " 1").title(), role=Role(role)
-        )
+        user = User(email=email, name=DEMO_NAMES[email], role=Role(role))
         user.set_password(DEMO_PASSWORD)
         session.add(user)
         users[email] = user

@@ -120,6 +120,8 @@ def seed(session: Session, world: World) -> None:
                     code = "".join(rng.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
                 codes.add(code)
                 at = opened - timedelta(days=rng.randint(1, 60))
+                # Pre-registrations for an edition still ahead happened before today.
+                at = min(at, datetime.now(UTC) - timedelta(minutes=rng.randint(60, 60 * 24 * 45)))
             else:
                 source = rng.choice([RegistrationSource.KIOSK] * 4 + [RegistrationSource.IMPORT])
                 at = opened + timedelta(
