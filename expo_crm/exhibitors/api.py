@@ -538,3 +538,39 @@ def pay(invoice_id: int, body: PaymentIn) -> PaymentOut:
 def payments(invoice_id: int) -> list[PaymentOut]:
     invoice = invoicing.get_invoice(db.session, invoice_id)
     return [PaymentOut.model_validate(p) for p in invoice.payments]
+
+
+class OnsiteChargeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    show: str | None = Field(default=None, description="Edition code; the current one if empty")
+    description: str = Field(min_length=1, max_length=200)
+    amount: Decimal
+    method: PaymentMethod
+
+
+@endpoint(
+    "/companies/<int:company_id>/onsite-charges",
+    method="POST",
+    allow=CASHIERS,
+    summary="Invoice a fee taken at the show desk and record its payment",
+    tag="payments",
+    body=OnsiteChargeIn,
+    response=InvoiceOut,
+    status=201,
+)
+def onsite_charge(company_id: int, body: OnsiteChargeIn) -> InvoiceOut:
+    from expo_crm.directory.services import get_company
+
+    company = get_company(db.session, company_id)
+    invoice = invoicing.onsite_charge(
+        db.session,
+        _show(body.show),
+        company.id,
+        body.amount,
+        body.method,
+        body.description,
+        current_user,
+    )
+    db.session.commit()
+    return InvoiceOut.model_validate(invoice)

@@ -82,3 +82,11 @@ class PaymentForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     confirm = HiddenField(default="yes")
+
+
+class OnsiteChargeForm(FlaskForm):
+    description = StringField(_l("For"), validators=[DataRequired(), Length(max=200)])
+    amount = StringField(_l("Amount"), validators=[DataRequired(), Length(max=20)])
+    method = SelectField(
+        _l("Method"), choices=[(m.value, label) for m, label in METHOD_LABELS.items()]
+    )

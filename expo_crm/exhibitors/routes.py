@@ -32,6 +32,7 @@ from expo_crm.exhibitors.forms import (
     BoothImportForm,
     CancelForm,
     HoldForm,
+    OnsiteChargeForm,
     PaymentForm,
     PriceRulesForm,
     QuoteForm,
@@ -524,6 +525,70 @@ def pay(invoice_id: int) -> str | Response:
             for error in errors:
                 flash(str(error), "error")
     return redirect(url_for("exhibitors.invoice", invoice_id=record.id))
+
+
+@bp.get("/desk")
+@roles(*CASHIERS)
+def desk() -> str:
+    """The on-site desk: find an exhibitor, see its balance, take payments and fees."""
+    from expo_crm.directory.services import company_query, get_company
+
+    show = _show()
+    q = request.args.get("q", "").strip()
+    matches = list(db.session.scalars(company_query(q).limit(20))) if q else []
+    company = None
+    open_invoices: list[Invoice] = []
+    if request.args.get("company", "").isdigit():
+        company = get_company(db.session, int(request.args["company"]))
+        open_invoices = list(
+            db.session.scalars(
+                invoicing.invoice_query(show, status=InvoiceStatus.OPEN, company_id=company.id)
+            )
+        )
+    form = OnsiteChargeForm()
+    form.method.choices = [c for c in form.method.choices if c[0] in set(ONSITE_METHODS)]
+    return render_template(
+        "exhibitors/desk.html",
+        show=show,
+        q=q,
+        matches=matches,
+        company=company,
+        open_invoices=open_invoices,
+        balance=invoicing.company_balance(db.session, company.id, show) if company else None,
+        form=form,
+    )
+
+
+@bp.post("/desk/<int:company_id>/charge")
+@roles(*CASHIERS)
+def onsite_charge(company_id: int) -> Response:
+    from expo_crm.directory.services import get_company
+
+    show = _show()
+    company = get_company(db.session, company_id)
+    form = OnsiteChargeForm()
+    if form.validate_on_submit():
+        try:
+            invoice = invoicing.onsite_charge(
+                db.session,
+                show,
+                company.id,
+                form.amount.data,
+                PaymentMethod(form.method.data),
+                form.description.data,
+                current_user,
+            )
+        except ValidationError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Fee charged and paid: invoice %(n)s.", n=invoice.number), "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+    return redirect(url_for("exhibitors.desk", show=show.code, company=company.id))
 
 
 @bp.get("/overdue")

@@ -219,7 +219,11 @@ def _hold_expired(booth: Booth) -> bool:
 def hold_booth(
     session: Session, booth: Booth, company_id: int, user: User | None, days: int = HOLD_DAYS
 ) -> Booth:
-    """Hold an available booth for a company for ``days``; raise Conflict if it is taken."""
+    """Hold an available booth for a company for ``days``; raise Conflict if it is taken,
+    NotFound for an unknown company."""
+    from expo_crm.directory.services import get_company
+
+    company_id = get_company(session, company_id).id
     booth = lock_booth(session, booth.id)
     if booth.status is BoothStatus.SOLD:
         raise Conflict(f"Booth {booth.code} is already sold.")
@@ -248,6 +252,22 @@ def release_booth(session: Session, booth: Booth, user: User | None) -> Booth:
     session.flush()
     log.info("Booth %s released by %s", booth.code, user and user.email)
     return booth
+
+
+def release_expired_holds(session: Session) -> int:
+    """Make booths whose hold ran out available again; return how many."""
+    booths = session.scalars(
+        select(Booth)
+        .where(Booth.status == BoothStatus.HELD, Booth.held_until < utcnow())
+        .with_for_update()
+    ).all()
+    for booth in booths:
+        booth.status = BoothStatus.AVAILABLE
+        booth.company_id = booth.held_by_id = booth.held_until = None
+    session.flush()
+    if booths:
+        log.info("%s expired holds released", len(booths))
+    return len(booths)
 
 
 # -- price rules ---------------------------------------------------------------------------
@@ -364,6 +384,8 @@ def quote_booth(
 
     today = today or date.today()
     company = get_company(session, company_id)
+    # Locking the booth serializes quoting it, so two users asking at once get one quote.
+    booth = lock_booth(session, booth.id)
     show = booth.show
     if booth.status is BoothStatus.SOLD:
         raise Conflict(f"Booth {booth.code} is already sold; it cannot be quoted.")

@@ -163,3 +163,24 @@ def test_concurrent_invoices_are_numbered_without_gaps_or_duplicates(committed_d
     with Session(committed_db.engine) as session:
         sequences = session.scalars(select(Invoice.sequence).order_by(Invoice.sequence)).all()
     assert sequences == list(range(1, 26))
+
+
+def test_concurrent_quotes_for_the_same_company_and_booth_are_one_quote(committed_db) -> None:
+    booth_id, quote_ids = _setup(committed_db, 1)
+    with Session(committed_db.engine) as session:
+        first = session.get(Quote, quote_ids[0])
+        company_id = first.company_id
+        session.delete(first)  # start from no quote at all
+        for line in first.lines:
+            session.delete(line)
+        session.commit()
+
+    def ask(session: Session, i: int) -> str:
+        booth = session.get(Booth, booth_id)
+        return services.quote_booth(session, booth, company_id, None, today=SIGNED_ON).number
+
+    results = _race(committed_db, ask, 4)
+    assert all(isinstance(r, str) for r in results), results
+    assert len(set(results)) == 1
+    with Session(committed_db.engine) as session:
+        assert session.scalar(select(func.count(Quote.id))) == 1

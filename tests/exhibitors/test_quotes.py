@@ -137,9 +137,13 @@ def test_hold_refuses_other_companies_and_release(
     assert booth.company_id is None
 
 
-def test_quote_for_unknown_company(db, show, create_booth) -> None:
+def test_quote_or_hold_for_unknown_company(db, show, create_booth) -> None:
+    booth = create_booth()
     with pytest.raises(NotFound):
-        services.quote_booth(db, create_booth(), 999999, None, today=EARLY)
+        services.quote_booth(db, booth, 999999, None, today=EARLY)
+    with pytest.raises(NotFound):
+        services.hold_booth(db, booth, 999999, None)
+    assert booth.status is BoothStatus.AVAILABLE
 
 
 def test_categories_returning_and_first_time(
