@@ -9,6 +9,8 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_login import current_user
 
+from expo_crm.labels import label
+
 SESSION_KEY = "locale"
 
 
@@ -49,6 +51,7 @@ def money(amount: Decimal | None, currency: str) -> str:
 def init_app(app: Flask) -> None:
     filters: dict[str, Any] = {
         "money": money,
+        "label": label,
         "number": lambda value, fmt=None: "" if value is None else format_decimal(value, fmt),
         "date": lambda value, fmt="medium": "" if value is None else format_date(value, fmt),
         "datetime": lambda value, fmt="medium": (

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
+from flask_babel import gettext as _
 from pydantic import BaseModel, TypeAdapter
 from pydantic import ValidationError as PydanticError
 from pydantic.json_schema import models_json_schema
@@ -76,7 +77,9 @@ def _dump(value: Any) -> Any:
 def _read_body(model: type[BaseModel]) -> BaseModel:
     raw = request.get_data(cache=True)
     if not request.is_json:
-        raise ValidationError("body", "Send the body as JSON with Content-Type: application/json.")
+        raise ValidationError(
+            "body", _("Send the body as JSON with Content-Type: application/json.")
+        )
     try:
         return model.model_validate_json(raw or b"null")
     except PydanticError as exc:
@@ -87,10 +90,10 @@ def _pydantic_to_domain(exc: PydanticError) -> ApiValidationError:
     fields = {}
     for err in exc.errors():
         if err["type"] == "json_invalid":
-            return ApiValidationError("The request body is not valid JSON.", {})
+            return ApiValidationError(_("The request body is not valid JSON."), {})
         where = ".".join(str(p) for p in err["loc"]) or "body"
         fields[where] = err["msg"]
-    return ApiValidationError("The request has invalid fields.", fields)
+    return ApiValidationError(_("The request has invalid fields."), fields)
 
 
 class ApiValidationError(DomainError):

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 
+from expo_crm.labels import register_labels
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -32,6 +34,8 @@ ROLE_LABELS = {
     Role.KIOSK: _l("Kiosk device"),
     Role.SCANNER: _l("Exhibitor scanner"),
 }
+
+register_labels(ROLE_LABELS)
 
 #: Marker for routes anyone may open, signed in or not.
 PUBLIC = frozenset({"*public*"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,11 +31,13 @@ def create_user(
     """Create a staff account; raise ValidationError on a taken email or a weak password."""
     email = email.strip().lower()
     if len(password) < 8:
-        raise ValidationError("password", "A password needs at least 8 characters.")
+        raise ValidationError("password", _("A password needs at least 8 characters."))
     if session.scalar(select(User.id).where(User.email == email)):
-        raise ValidationError("email", f"A user with the email {email} already exists.")
+        raise ValidationError(
+            "email", _("A user with the email %(email)s already exists.", email=email)
+        )
     if role is Role.SCANNER and company_id is None:
-        raise ValidationError("company_id", "An exhibitor scanner must belong to a company.")
+        raise ValidationError("company_id", _("An exhibitor scanner must belong to a company."))
     user = User(
         email=email,
         name=name,

@@ -4,15 +4,14 @@ from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringF
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from expo_crm.directory.models import Activity
+from expo_crm.labels import choices
 
 
 class CompanyForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)])
     website = StringField(_l("Website"), validators=[Optional(), Length(max=300)])
     industry = StringField(_l("Industry"), validators=[Optional(), Length(max=100)])
-    activity = SelectField(
-        _l("Activity"), choices=[("", "—")] + [(a.value, a.value.title()) for a in Activity]
-    )
+    activity = SelectField(_l("Activity"), choices=lambda: [("", "—"), *choices(Activity)])
     country = StringField(_l("Country (ISO code)"), validators=[Optional(), Length(2, 2)])
     city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
     address = TextAreaField(_l("Address"), validators=[Optional()])

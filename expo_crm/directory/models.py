@@ -6,11 +6,13 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo_crm.db import enum_column, utcnow
 from expo_crm.extensions import Model
+from expo_crm.labels import register_labels
 
 
 class Activity(enum.StrEnum):
@@ -22,6 +24,18 @@ class Activity(enum.StrEnum):
     RETAIL = "retail"
     ASSOCIATION = "association"
     OTHER = "other"
+
+
+register_labels(
+    {
+        Activity.MANUFACTURER: _l("Manufacturer"),
+        Activity.DISTRIBUTOR: _l("Distributor"),
+        Activity.SERVICE: _l("Services"),
+        Activity.RETAIL: _l("Retail"),
+        Activity.ASSOCIATION: _l("Association"),
+        Activity.OTHER: _l("Other"),
+    }
+)
 
 
 class Company(Model):

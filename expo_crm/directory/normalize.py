@@ -7,6 +7,7 @@ import unicodedata
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 
 from expo_crm.errors import ValidationError
 
@@ -71,7 +72,9 @@ def normalize_email(email: str) -> str:
     try:
         result = validate_email(email.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValidationError("email", f"{email!r} is not a valid email address: {exc}") from exc
+        raise ValidationError(
+            "email", _("%(value)s is not a valid email address.", value=email.strip())
+        ) from exc
     return result.normalized.lower()
 
 
@@ -80,9 +83,11 @@ def normalize_phone(phone: str, region: str | None = None) -> str:
     try:
         number = phonenumbers.parse(phone, region)
     except phonenumbers.NumberParseException as exc:
-        raise ValidationError("phone", f"{phone!r} is not a phone number.") from exc
+        raise ValidationError(
+            "phone", _("%(value)s is not a phone number.", value=phone.strip())
+        ) from exc
     if not phonenumbers.is_possible_number(number):
-        raise ValidationError("phone", f"{phone!r} is not a possible phone number.")
+        raise ValidationError("phone", _("%(value)s is not a phone number.", value=phone.strip()))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

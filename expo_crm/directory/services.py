@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -94,7 +95,7 @@ def get_company(session: Session, company_id: int) -> Company:
     while company is not None and company.merged_into_id is not None:
         company = session.get(Company, company.merged_into_id)
     if company is None:
-        raise NotFound(f"No company {company_id}.")
+        raise NotFound(_("No company %(id)s.", id=company_id))
     return company
 
 
@@ -102,7 +103,7 @@ def create_company(session: Session, user: User | None = None, **fields: Any) ->
     """Create a company; raise ValidationError if it has no name."""
     name = (fields.get("name") or "").strip()
     if not name:
-        raise ValidationError("name", "A company needs a name.")
+        raise ValidationError("name", _("A company needs a name."))
     fields["name"] = name
     company = Company(normalized_name=normalize_company_name(name), name=name)
     _apply(company, fields, COMPANY_FIELDS)
@@ -123,7 +124,7 @@ def update_company(session: Session, company: Company, user: User | None, **fiel
     if "name" in fields:
         fields["name"] = (fields["name"] or "").strip()
         if not fields["name"]:
-            raise ValidationError("name", "A company needs a name.")
+            raise ValidationError("name", _("A company needs a name."))
     changes = _apply(company, fields, COMPANY_FIELDS)
     if "name" in changes:
         company.normalized_name = normalize_company_name(company.name)
@@ -220,7 +221,7 @@ def merge_companies(
     """Merge ``duplicate`` into ``keep``: everything pointing at it moves over, empty fields of
     ``keep`` are filled from it, and it stays as a tombstone. Raise Conflict on a self-merge."""
     if keep.id == duplicate.id or duplicate.merged_into_id is not None:
-        raise Conflict("These companies cannot be merged (same record or already merged).")
+        raise Conflict(_("These companies cannot be merged (same record or already merged)."))
     filled = {
         f: getattr(duplicate, f)
         for f in COMPANY_FIELDS
@@ -255,7 +256,7 @@ def get_person(session: Session, person_id: int) -> Person:
     while person is not None and person.merged_into_id is not None:
         person = session.get(Person, person.merged_into_id)
     if person is None:
-        raise NotFound(f"No person {person_id}.")
+        raise NotFound(_("No person %(id)s.", id=person_id))
     return person
 
 
@@ -264,14 +265,16 @@ def create_person(session: Session, user: User | None = None, **fields: Any) -> 
     if fields.get("email"):
         fields["email"] = normalize_email(fields["email"])
         if session.scalar(select(Person.id).where(Person.email == fields["email"])):
-            raise ValidationError("email", f"{fields['email']} already belongs to someone.")
+            raise ValidationError(
+                "email", _("%(email)s already belongs to someone.", email=fields["email"])
+            )
     else:
         fields["email"] = None
     full = (fields.get("full_name") or "").strip() or " ".join(
         p for p in (fields.get("first_name"), fields.get("last_name")) if p
     ).strip()
     if not full:
-        raise ValidationError("full_name", "A person needs a name.")
+        raise ValidationError("full_name", _("A person needs a name."))
     fields["full_name"] = full
     person = Person()
     _apply(person, fields, PERSON_FIELDS)
@@ -289,7 +292,9 @@ def update_person(session: Session, person: Person, user: User | None, **fields:
             select(Person.id).where(Person.email == fields["email"], Person.id != person.id)
         )
         if clash:
-            raise ValidationError("email", f"{fields['email']} already belongs to someone else.")
+            raise ValidationError(
+                "email", _("%(email)s already belongs to someone else.", email=fields["email"])
+            )
     changes = _apply(person, fields, PERSON_FIELDS)
     if changes:
         _record(session, "person", person.id, user, "updated", changes)
@@ -300,7 +305,7 @@ def update_person(session: Session, person: Person, user: User | None, **fields:
 def merge_people(session: Session, keep: Person, duplicate: Person, user: User | None) -> list[str]:
     """Merge ``duplicate`` into ``keep`` (see ``merge_companies``)."""
     if keep.id == duplicate.id or duplicate.merged_into_id is not None:
-        raise Conflict("These people cannot be merged (same record or already merged).")
+        raise Conflict(_("These people cannot be merged (same record or already merged)."))
     extra = dict(keep.other_contacts or {})
     emails = set(extra.get("emails", [])) | set((duplicate.other_contacts or {}).get("emails", []))
     if duplicate.email and duplicate.email != keep.email:

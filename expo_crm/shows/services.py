@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,7 +27,7 @@ def get_show(session: Session, code_or_id: str | int) -> Show:
     else:
         show = session.scalar(select(Show).where(Show.code == str(code_or_id).upper()))
     if show is None:
-        raise NotFound(f"No show edition {code_or_id}.")
+        raise NotFound(_("No show edition %(code)s.", code=code_or_id))
     return show
 
 
@@ -58,12 +59,12 @@ def create_show(session: Session, **fields: object) -> Show:
     """Create an edition; raise ValidationError on a taken code or reversed dates."""
     code = str(fields.pop("code")).strip().upper()
     if session.scalar(select(Show.id).where(Show.code == code)):
-        raise ValidationError("code", f"The show code {code} is already used.")
+        raise ValidationError("code", _("The show code %(code)s is already used.", code=code))
     starts_on, ends_on = fields["starts_on"], fields["ends_on"]
     assert isinstance(starts_on, date)
     assert isinstance(ends_on, date)
     if ends_on < starts_on:
-        raise ValidationError("ends_on", "A show cannot end before it starts.")
+        raise ValidationError("ends_on", _("A show cannot end before it starts."))
     show = Show(code=code, **fields)
     session.add(show)
     session.flush()
