@@ -263,8 +263,8 @@ def test_lead_refuses_bad_codes(db, badge, create_user, clock) -> None:
     from expo_crm.auth.roles import Role
 
     scanner = create_user(Role.SCANNER)
+    altered = badge.code[:-1] + ("Q" if badge.code[-1] != "Q" else "R")
     with pytest.raises(ValidationError):
-        altered = badge.code[:-1] + ("Q" if badge.code[-1] != "Q" else "R")
         services.capture_lead(db, scanner, altered)
     services.revoke_badge(db, badge, None, "lost")
     with pytest.raises(ValidationError):
