@@ -123,6 +123,7 @@ def _strings() -> dict[str, str]:
         "have_code": _("I registered online"),
         "code_title": _("Enter your confirmation code"),
         "code_help": _("It is on your confirmation page or email (8 letters and digits)."),
+        "code_scan": _("Or hold the QR code of your confirmation to the camera."),
         "code_continue": _("Continue"),
         "scan_title": _("Hold your business card to the camera"),
         "scan_help": _("Keep the card flat and fill the frame, then tap Take photo."),
@@ -203,10 +204,13 @@ def welcome() -> str:
         "idleSeconds": current_app.config.get("KIOSK_IDLE_SECONDS", IDLE_SECONDS),
         "idleCountdown": current_app.config.get("KIOSK_IDLE_COUNTDOWN", 10),
         "maxUploadBytes": current_app.config["MAX_CONTENT_LENGTH"],
+        "code": {"alphabet": services.CODE_ALPHABET, "length": services.CODE_LENGTH},
         "urls": {
             "capture": url_for("kiosk.capture"),
             "code": url_for("kiosk.code"),
             "register": url_for("kiosk.register"),
+            #: the QR reader the gate scanner uses too (scripts/vendor.py puts it there)
+            "qrWasm": url_for("static", filename="vendor/zxing-wasm/zxing_reader.wasm"),
         },
     }
     return render_template("kiosk/kiosk.html", show=show, kiosk_data=data)
@@ -261,7 +265,12 @@ def capture() -> Any:
 @bp.post("/code")
 @roles(*KIOSK_ROLES)
 def code() -> Any:
-    """Prefill from a pre-registration's confirmation code (typed, or scanned as text)."""
+    """Prefill from a pre-registration's confirmation code, typed or read from its QR code.
+
+    The QR code on the pre-registration page encodes the bare code; what a camera reads is
+    normalized like a typed code (case, spaces and dashes ignored), so an unknown code or
+    someone else's QR code gets the same clear 404 message.
+    """
     body = request.get_json(silent=True) or {}
     raw = body.get("code")
     if not isinstance(raw, str) or not raw.strip():

@@ -1,6 +1,10 @@
 /* Expo CRM kiosk: welcome → scan card → review → questions → consent → badge → done.
  * Plain JavaScript; every text comes from the server (#kiosk-data) in each language,
- * so switching language keeps what the visitor already entered. */
+ * so switching language keeps what the visitor already entered.
+ * While the camera is on, frames are also read for a QR code (the browser's BarcodeDetector
+ * where it reads QR, else the zxing-wasm reader the app vendors for its gate scanner): on the
+ * code step any QR is taken as a confirmation code; on the card step only a QR that looks
+ * like one (so the QR printed on many business cards is ignored there). */
 (function () {
   "use strict";
 
@@ -10,6 +14,11 @@
   var lang = DATA.strings[window.KIOSK_LANG] ? window.KIOSK_LANG : Object.keys(DATA.strings)[0];
   var state = freshState();
   var stream = null;
+  var streamVideo = null;
+  var pending = false;
+  var qr = { reader: null, timer: null, reading: false, last: "", lastAt: 0 };
+  var canvasQr = document.createElement("canvas");
+  var CODE_RE = new RegExp("^[" + DATA.code.alphabet + "]{" + DATA.code.length + "}$");
   var idleTimer = null;
   var countdownTimer = null;
 
@@ -39,7 +48,8 @@
     hideMessage();
     state.step = step;
     $all(".k-step").forEach(function (s) { s.hidden = s.dataset.step !== step; });
-    if (step === "scan") { startCamera(); } else { stopCamera(); }
+    var video = cameraFor(step);
+    if (video) { startCamera(video); } else { stopCamera(); }
     if (step === "review") { fillReview(); }
     if (step === "code") { $("#code-input").focus(); }
     window.scrollTo(0, 0);
@@ -54,24 +64,97 @@
   function busy(on) { $("#busy").hidden = !on; }
 
   /* ---------- camera ---------- */
-  function startCamera() {
-    if (stream || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      if (!stream) { showMessage(t("no_camera")); }
+  function cameraFor(step) {
+    return step === "scan" ? $("#camera") : (step === "code" ? $("#code-camera") : null);
+  }
+  function startCamera(video) {
+    if (stream && streamVideo === video) { return; }
+    stopCamera();
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      if (video.id === "camera") { showMessage(t("no_camera")); }
       return;
     }
     navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1920 }, height: { ideal: 1080 },
                                                    facingMode: "environment" }, audio: false })
       .then(function (s) {
-        if (state.step !== "scan") { s.getTracks().forEach(function (tr) { tr.stop(); }); return; }
+        if (cameraFor(state.step) !== video || stream) { s.getTracks().forEach(function (tr) { tr.stop(); }); return; }
         stream = s;
-        $("#camera").srcObject = s;
+        streamVideo = video;
+        video.srcObject = s;
+        startQr();
       })
-      .catch(function () { showMessage(t("no_camera")); });
+      .catch(function () { if (video.id === "camera") { showMessage(t("no_camera")); } });
   }
   function stopCamera() {
+    stopQr();
     if (stream) { stream.getTracks().forEach(function (tr) { tr.stop(); }); }
     stream = null;
-    $("#camera").srcObject = null;
+    if (streamVideo) { streamVideo.srcObject = null; }
+    streamVideo = null;
+  }
+
+  /* ---------- QR codes of confirmations ---------- */
+  function qrReader() {
+    if (qr.reader) { return qr.reader; }
+    var formats = window.BarcodeDetector && window.BarcodeDetector.getSupportedFormats
+      ? window.BarcodeDetector.getSupportedFormats() : Promise.resolve([]);
+    qr.reader = Promise.resolve(formats).catch(function () { return []; }).then(function (list) {
+      if (list.indexOf("qr_code") >= 0) {
+        var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+        return function (canvas) {
+          return detector.detect(canvas).then(function (codes) { return codes.length ? codes[0].rawValue : null; });
+        };
+      }
+      if (window.ZXingWASM) {
+        window.ZXingWASM.prepareZXingModule({ overrides: { locateFile: function (path, prefix) {
+          return path.endsWith(".wasm") ? DATA.urls.qrWasm : prefix + path;
+        } } });
+        return function (canvas, ctx) {
+          var image = ctx.getImageData(0, 0, canvas.width, canvas.height);
+          return window.ZXingWASM.readBarcodes(image, { formats: ["QRCode"], maxNumberOfSymbols: 1, tryHarder: false })
+            .then(function (codes) { return codes.length && codes[0].isValid ? codes[0].text : null; });
+        };
+      }
+      return null;  /* no reader: typing the code still works */
+    });
+    return qr.reader;
+  }
+  function startQr() {
+    stopQr();
+    qr.timer = setInterval(readQrFrame, 200);
+  }
+  function stopQr() {
+    clearInterval(qr.timer);
+    qr.timer = null;
+  }
+  function readQrFrame() {
+    var video = streamVideo;
+    if (qr.reading || pending || !stream || !video || video.readyState < 2 || !video.videoWidth) { return; }
+    qr.reading = true;
+    qrReader().then(function (read) {
+      if (!read) { stopQr(); return null; }
+      var scale = Math.min(1, 960 / Math.max(video.videoWidth, video.videoHeight));
+      canvasQr.width = Math.round(video.videoWidth * scale);
+      canvasQr.height = Math.round(video.videoHeight * scale);
+      var ctx = canvasQr.getContext("2d", { willReadFrequently: true });
+      ctx.drawImage(video, 0, 0, canvasQr.width, canvasQr.height);
+      return read(canvasQr, ctx);
+    }).then(function (text) { if (text) { scannedCode(text); } })
+      .catch(function () { /* an unreadable frame: try the next one */ })
+      .then(function () { qr.reading = false; });
+  }
+  function scannedCode(text) {
+    var code = String(text).toUpperCase().replace(/[^A-Z0-9]/g, "");
+    if (!code || pending) { return; }
+    if (state.step === "scan" && !CODE_RE.test(code)) { return; }  /* a card's own QR */
+    if (state.step !== "scan" && state.step !== "code") { return; }
+    var now = Date.now();
+    /* the camera sees the same code many times a second: try it once per few seconds */
+    if (code === qr.last && now - qr.lastAt < 4000) { return; }
+    qr.last = code;
+    qr.lastAt = now;
+    $("#code-input").value = code.slice(0, 40);
+    request("code", { code: code.slice(0, 40) });
   }
 
   function takePhoto() {
@@ -102,10 +185,12 @@
       opts.body = JSON.stringify(body);
     }
     busy(true);
+    pending = true;
     return fetch(DATA.urls[what], opts)
       .then(function (resp) {
         return resp.json().catch(function () { return {}; }).then(function (json) {
           busy(false);
+          pending = false;
           if (!resp.ok) {
             var msg = (json.error && json.error.message) || t("error_generic");
             showMessage(msg);
@@ -116,7 +201,7 @@
           return json;
         });
       })
-      .catch(function () { busy(false); showMessage(t("error_network")); return null; });
+      .catch(function () { busy(false); pending = false; showMessage(t("error_network")); return null; });
   }
 
   function handle(what, json) {
@@ -253,6 +338,8 @@
     $("#badge-link").removeAttribute("href");
     delete document.body.dataset.registration;
     $("#upload").value = "";
+    $("#code-input").value = "";
+    qr.last = "";
     closeIdle();
     renderQuestions();
     go("welcome");

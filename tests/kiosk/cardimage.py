@@ -1,4 +1,4 @@
-"""A synthetic business-card photo, and the same photo as a fake camera feed (Y4M)."""
+"""Synthetic camera scenes (a business card, a confirmation QR code) as fake camera feeds (Y4M)."""
 
 from __future__ import annotations
 
@@ -42,9 +42,21 @@ def card_jpeg() -> bytes:
     return buffer.getvalue()
 
 
-def write_y4m(path: Path, frames: int = 3) -> Path:
-    """Write the card photo as a Y4M video Chromium's fake camera can play."""
-    rgb = np.asarray(card_photo())
+def qr_photo(text: str, width: int = 1280, height: int = 720) -> Image.Image:
+    """A phone screen showing a confirmation QR code (made with ``qrcode``), held to a camera."""
+    import qrcode
+
+    code = qrcode.make(text, box_size=10, border=4).get_image().convert("RGB")
+    side = int(height * 0.7)
+    code = code.resize((side, side), Image.Resampling.NEAREST)
+    photo = Image.new("RGB", (width, height), (70, 60, 50))
+    photo.paste(code, ((width - side) // 2, (height - side) // 2))
+    return photo
+
+
+def write_y4m(path: Path, frames: int = 3, image: Image.Image | None = None) -> Path:
+    """Write a still image (the card photo by default) as a Y4M video for Chromium's fake camera."""
+    rgb = np.asarray(image if image is not None else card_photo())
     height, width = rgb.shape[:2]
     yuv = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
     with path.open("wb") as out:

@@ -2,93 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from tests.kiosk.cardimage import write_y4m
+from tests.kiosk.browser import CHROMIUM, kiosk_page, live_server
+from tests.kiosk.browser import rows as _rows
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parents[2]
 
 pytest.importorskip("expo_crm.visitors.ocr", reason="the OCR module is not on this branch yet")
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists():
     pytest.skip("Chromium is not installed", allow_module_level=True)
-
-
-@contextmanager
-def live_server(here: Path, idle_seconds: int, countdown: int) -> Iterator[dict]:
-    """A real server in its own process with its own SQLite database."""
-    env = dict(
-        os.environ,
-        DATABASE_URL=f"sqlite:///{here / 'live.sqlite3'}",
-        EXPO_CRM_INSTANCE=str(here),
-        EXPO_CRM_MEDIA=str(here / "media"),
-        KIOSK_IDLE_SECONDS=str(idle_seconds),
-        KIOSK_IDLE_COUNTDOWN=str(countdown),
-        PYTHONWARNINGS="ignore",
-    )
-    proc = subprocess.Popen(  # noqa: S603  (our own interpreter and module)
-        [sys.executable, "-m", "tests.kiosk.live_server"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    engine = sa.create_engine(env["DATABASE_URL"], poolclass=sa.pool.NullPool)
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        assert line.startswith("PORT "), "the live server did not start"
-        yield {
-            "url": f"http://127.0.0.1:{int(line.split()[1])}",
-            "engine": engine,
-            "media": here / "media",
-            "video": write_y4m(here / "card.y4m"),
-        }
-    finally:
-        engine.dispose()
-        proc.terminate()
-        proc.wait(10)
-        if proc.stdout:
-            proc.stdout.close()
-
-
-@contextmanager
-def kiosk_page(pw: object, live: dict) -> Iterator[object]:
-    """Chromium with a fake camera filming the card, signed in as the kiosk."""
-    browser = pw.chromium.launch(
-        executable_path=CHROMIUM,
-        args=[
-            "--no-sandbox",
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={live['video']}",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-        ],
-    )
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    context.grant_permissions(["camera"], origin=live["url"])
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.goto(live["url"] + "/login?next=/kiosk/")
-    page.fill("#email", "kiosk@test.example")
-    page.fill("#password", "kiosk-password")
-    page.click("button.primary")
-    page.wait_for_url("**/kiosk/")
-    yield page
-    browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -107,11 +34,6 @@ def pw() -> Iterator[object]:
 def page(pw: object, live: dict) -> Iterator[object]:
     with kiosk_page(pw, live) as page:
         yield page
-
-
-def _rows(live: dict, sql: str) -> list:
-    with live["engine"].connect() as conn:
-        return list(conn.execute(sa.text(sql)))
 
 
 def test_card_on_camera_prefills_the_form_and_prints_a_badge(page, live) -> None:

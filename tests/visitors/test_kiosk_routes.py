@@ -221,3 +221,74 @@ def test_kiosk_cannot_use_another_kiosks_capture_or_badge(as_role, create_show, 
 @pytest.mark.parametrize("url", ["/visitors/", "/companies", "/visitors/duplicates"])
 def test_kiosk_cannot_read_back_office_lists(as_role, url):
     assert as_role(Role.KIOSK).get(url).status_code in (403, 404)
+
+
+def test_kiosk_page_loads_the_vendored_qr_reader(as_role, create_show):
+    create_show()
+    html = as_role(Role.KIOSK).get("/kiosk/").get_data(as_text=True)
+    assert "/static/vendor/zxing-wasm/reader.js" in html
+    assert 'id="code-camera"' in html
+    data = json.loads(html.split('type="application/json">')[1].split("</script>")[0])
+    assert data["urls"]["qrWasm"].endswith("/static/vendor/zxing-wasm/zxing_reader.wasm")
+    assert data["code"] == {"alphabet": services.CODE_ALPHABET, "length": services.CODE_LENGTH}
+
+
+@pytest.mark.parametrize(
+    "as_read",
+    [
+        lambda c: c,
+        lambda c: f"  {c.lower()}\n",
+        lambda c: f"{c[:4]}-{c[4:]}",
+        lambda c: f"{c[:4]} {c[4:]}\r\n",
+    ],
+)
+def test_code_read_from_the_qr_is_normalized_like_a_typed_one(as_role, create_show, db, as_read):
+    show = create_show()
+    pre = services.register_visitor(
+        db, show, {"name": "Li Wei", "emails": ["li@wei.example"], "company": "Wei Tech"},
+        ANSWERS, {"share": True}, RegistrationSource.PREREGISTERED,
+    )  # fmt: skip
+    body = as_role(Role.KIOSK).post("/kiosk/code", json={"code": as_read(pre.confirmation_code)})
+    assert body.status_code == 200, body.json
+    assert body.json["confirmation_code"] == pre.confirmation_code
+    assert body.json["fields"]["company"] == "Wei Tech"
+    assert body.json["consents"]["share"] is True
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        "ZZZZ2345",  # well formed, nobody's
+        "https://example.com/some/other/qr?x=1",  # another QR code (a website)
+        "BEGIN:VCARD\nFN:Someone\nEND:VCARD",  # a business card's own QR
+        "X" * 5000,  # absurdly long
+    ],
+)
+def test_unknown_or_foreign_qr_gets_a_clear_404_and_changes_nothing(as_role, create_show, db, read):
+    create_show()
+    client = as_role(Role.KIOSK)
+    before = counts(db)
+    response = client.post("/kiosk/code", json={"code": read})
+    assert response.status_code == 404
+    assert "confirmation code is not known" in response.json["error"]["message"]
+    assert counts(db) == before
+
+
+def test_code_of_another_edition_is_not_known_here(as_role, create_show, db):
+    past = create_show(code="EXPO2025", year=2025)
+    create_show()
+    pre = services.register_visitor(
+        db, past, {"name": "Li Wei", "emails": ["li@wei.example"]}, ANSWERS, {},
+        RegistrationSource.PREREGISTERED,
+    )  # fmt: skip
+    response = as_role(Role.KIOSK).post("/kiosk/code", json={"code": pre.confirmation_code})
+    assert response.status_code == 404
+    assert "confirmation code is not known" in response.json["error"]["message"]
+
+
+@pytest.mark.parametrize("body", [{}, {"code": ""}, {"code": "   "}, {"code": 12345678}, []])
+def test_missing_code_is_refused_with_the_field(as_role, create_show, body):
+    create_show()
+    response = as_role(Role.KIOSK).post("/kiosk/code", json=body)
+    assert response.status_code == 422
+    assert response.json["error"]["field"] == "code"

@@ -1,0 +1,104 @@
+"""The kiosk reads a pre-registration's confirmation QR code with its camera (real Chromium).
+
+Needs no OCR: a visitor registers on the public page, the fake camera then films a QR code
+of their confirmation code (made with ``qrcode``), and the kiosk goes on with their details.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.kiosk.browser import CHROMIUM, ROOT, kiosk_page, live_server, rows
+from tests.kiosk.cardimage import qr_photo, write_y4m
+
+pytestmark = pytest.mark.browser
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists():
+    pytest.skip("Chromium is not installed", allow_module_level=True)
+if not (ROOT / "expo_crm/static/vendor/zxing-wasm/zxing_reader.wasm").exists():
+    pytest.skip(
+        "the QR reader is not vendored: run `npm ci && python scripts/vendor.py`",
+        allow_module_level=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    with live_server(tmp_path_factory.mktemp("live-qr"), idle_seconds=120, countdown=10) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def pw() -> Iterator[object]:
+    with playwright_api.sync_playwright() as playwright:
+        yield playwright
+
+
+def preregister(pw: object, live: dict) -> str:
+    """Register on the public page as a visitor would; return the confirmation code shown."""
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    try:
+        page = browser.new_page()
+        page.set_default_timeout(15000)
+        page.goto(live["url"] + "/visitors/register/LIVE")
+        page.fill("#name", "Mei Tanaka")
+        page.fill("#email", "mei@tanaka-robotics.example")
+        page.fill("#company", "Tanaka Robotics")
+        page.check("input[name=industry][value='Electronics']")
+        page.check("input[name=job_function][value='Purchasing']")
+        page.check("input[name=consent_marketing]")
+        page.click("button.primary")
+        return page.inner_text("#confirmation-code").strip()
+    finally:
+        browser.close()
+
+
+def test_scanned_confirmation_qr_prefills_and_registers_the_same_person(pw, live, tmp_path):
+    code = preregister(pw, live)
+    assert len(code) == 8
+    video = write_y4m(tmp_path / "qr.y4m", image=qr_photo(code))
+    with kiosk_page(pw, live, video) as page:
+        page.click("#step-welcome [data-go=code]")
+        page.wait_for_selector("#step-review:not([hidden])")  # no typing: the camera read it
+        assert page.input_value("#f-name") == "Mei Tanaka"
+        assert page.input_value("#f-emails") == "mei@tanaka-robotics.example"
+        assert page.input_value("#f-company") == "Tanaka Robotics"
+        assert page.is_visible("#returning")
+        page.click("#review-form button[type=submit]")
+        page.wait_for_selector("#step-questions:not([hidden])")
+        assert page.is_checked("#q-industry-Electronics")  # answered online, kept
+        page.click("#questions-form button[type=submit]")
+        page.wait_for_selector("#step-consent:not([hidden])")
+        assert page.is_checked("#consent-marketing")
+        page.click("#print-badge")
+        page.wait_for_selector("#step-done:not([hidden])")
+        assert "Mei Tanaka" in page.inner_text("#done-name")
+        registration_id = page.evaluate("document.body.dataset.registration")
+    (reg,) = rows(
+        live,
+        "SELECT r.id, r.confirmation_code, r.source, r.industry FROM registrations r "
+        "JOIN people p ON p.id = r.person_id WHERE p.email = 'mei@tanaka-robotics.example'",
+    )
+    assert (str(reg[0]), reg[1], reg[2], reg[3]) == (
+        registration_id,
+        code,
+        "preregistered",
+        "Electronics",
+    )
+    assert rows(live, "SELECT count(*) FROM people")[0][0] == 1
+
+
+def test_unknown_qr_code_shows_a_clear_message_and_stays(pw, live, tmp_path):
+    before = rows(live, "SELECT count(*) FROM registrations")[0][0]
+    video = write_y4m(tmp_path / "unknown.y4m", image=qr_photo("ZZZZ2345"))
+    with kiosk_page(pw, live, video) as page:
+        page.click("#step-welcome [data-go=code]")
+        message = page.wait_for_selector("#message:not([hidden])")
+        assert "confirmation code is not known" in message.inner_text()
+        assert page.input_value("#code-input") == "ZZZZ2345"  # what was read, for the visitor
+        assert page.is_visible("#step-code")
+    assert rows(live, "SELECT count(*) FROM registrations")[0][0] == before
