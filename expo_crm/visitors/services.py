@@ -313,7 +313,7 @@ def register_visitor(
     if capture is not None:
         capture.registration_id = registration.id
         capture.person_id = person.id
-    if is_new and company is not None:
+    if is_new:
         _flag_near_duplicates(session, person, company, show)
     session.flush()
     registration.is_new_person = is_new  # type: ignore[attr-defined]
@@ -491,27 +491,42 @@ def _registration_for(
         return registration
 
 
-def _flag_near_duplicates(session: Session, person: Person, company: Company, show: Show) -> None:
-    """Flag people at the same company with the same name but another email, for staff."""
+def _flag_near_duplicates(
+    session: Session, person: Person, company: Company | None, show: Show
+) -> None:
+    """Flag, for staff, live people with the same name as a new person but another email,
+    at the same company or at a company whose domain is the new person's work email domain
+    (a visitor who left the company blank, or typed it so it matched another record)."""
+    domain = domain_of(person.email) if person.email else None
+    if domain in FREE_MAIL_DOMAINS:
+        domain = None
+    same_place = []
+    if company is not None:
+        same_place.append(Person.company_id == company.id)
+    if domain:
+        same_place.append(
+            Person.company_id.in_(
+                select(Company.id).where(Company.domain == domain, Company.merged_into_id.is_(None))
+            )
+        )
+    if not same_place:
+        return
     key = normalize_name(person.full_name)
     others = session.scalars(
-        select(Person).where(
-            Person.company_id == company.id,
-            Person.id != person.id,
-            Person.merged_into_id.is_(None),
-        )
+        select(Person)
+        .where(or_(*same_place), Person.id != person.id, Person.merged_into_id.is_(None))
+        .order_by(Person.id)
     )
     for other in others:
         if normalize_name(other.full_name) != key or other.email == person.email:
             continue
+        if company is not None and other.company_id == company.id:
+            reason = _("Same name and company (%(company)s), different email", company=company.name)
+        else:
+            reason = _("Same name and email domain (%(domain)s), different email", domain=domain)
         session.add(
             DuplicateFlag(
-                person_id=person.id,
-                other_person_id=other.id,
-                show_id=show.id,
-                reason=_(
-                    "Same name and company (%(company)s), different email", company=company.name
-                ),
+                person_id=person.id, other_person_id=other.id, show_id=show.id, reason=reason
             )
         )
         log.info("Near-duplicate flagged: person %s resembles %s", person.id, other.id)

@@ -266,3 +266,38 @@ def test_two_kiosks_registering_the_same_person_at_once_yield_one_person(app, co
         assert s.scalar(select(func.count(Person.id))) == 2
         assert s.scalar(select(func.count(Registration.id))) == 2
         assert s.scalar(select(func.count(Company.id))) == 1
+
+
+@pytest.mark.parametrize(
+    ("second", "flagged"),
+    [
+        # no company typed, but a work email at the same company's domain: flagged
+        ({"name": "Ána Silva", "emails": ["a.silva@acme-pack.example"], "company": None,
+          "website": None, "phones": []}, "email domain (acme-pack.example)"),
+        # a company typed that is another record, work email at the first one's domain
+        ({"name": "ANA SILVA", "emails": ["asilva@acme-pack.example"],
+          "company": "Silva Consulting", "website": "www.silva-consult.example", "phones": []},
+         "email domain (acme-pack.example)"),
+        # the same company: flagged as before
+        ({"name": "ana silva", "emails": ["ana@private.example"], "phones": []}, "company"),
+        # a free-mail address says nothing about the employer
+        ({"name": "Ana Silva", "emails": ["ana.silva@gmail.com"], "company": None, "website": None,
+          "phones": []}, None),
+        # someone else at the same domain
+        ({"name": "Bruno Costa", "emails": ["bruno@acme-pack.example"], "company": None,
+          "website": None, "phones": []}, None),
+    ],
+)  # fmt: skip
+def test_near_duplicate_by_name_and_company_email_domain(db, create_show, second, flagged):
+    show = create_show()
+    first = services.register_visitor(db, show, card(), ANSWERS)
+    new = services.register_visitor(db, show, card(**second), ANSWERS)
+    assert new.person_id != first.person_id
+    flags = db.scalars(select(DuplicateFlag)).all()
+    if flagged is None:
+        assert flags == []
+    else:
+        assert [(f.person_id, f.other_person_id) for f in flags] == [
+            (new.person_id, first.person_id)
+        ]
+        assert flagged in flags[0].reason
