@@ -293,8 +293,8 @@ def register() -> Any:
     if category not in {c.value for c in SELF_CATEGORIES}:
         raise ValidationError("category", _("Please choose a visitor category."))
     language = body.get("language")
-    if language not in current_app.config["LANGUAGES"]:
-        language = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not isinstance(language, str) or language not in current_app.config["LANGUAGES"]:
+        language = str(current_app.config["BABEL_DEFAULT_LOCALE"])
     card = None
     if body.get("capture_id") is not None:
         try:
