@@ -289,14 +289,15 @@ def price_rules() -> str | Response:
     show = _show()
     plist = services.price_list(db.session, show)
     form = PriceRulesForm()
+    problem = None
     if request.method == "GET":
-        form.rules.data = json.dumps(plist.rules, indent=2, ensure_ascii=False)
+        form.fill(plist.rules)
     if form.validate_on_submit():
         try:
-            saved = services.save_price_rules(db.session, show, form.rules.data, current_user)
+            saved = services.save_price_rules(db.session, show, form.rules(), current_user)
         except ValidationError as exc:
             db.session.rollback()
-            form.rules.errors = [exc.message]
+            problem = exc.message
         else:
             db.session.commit()
             flash(_("Price rules saved (version %(v)s).", v=saved.version), "success")
@@ -304,7 +305,13 @@ def price_rules() -> str | Response:
     else:
         db.session.commit()  # keep the default rules created on first visit
     return render_template(
-        "exhibitors/price_rules.html", form=form, show=show, shows=_shows(), plist=plist
+        "exhibitors/price_rules.html",
+        form=form,
+        show=show,
+        shows=_shows(),
+        plist=plist,
+        problem=problem,
+        rules_json=json.dumps(plist.rules, indent=2, ensure_ascii=False),
     )
 
 
@@ -346,9 +353,16 @@ def new_quote() -> str | Response:
 @bp.get("/quotes/<int:quote_id>")
 @roles(*BACK_OFFICE)
 def quote(quote_id: int) -> str:
+    from expo_crm.exhibitors.models import Contract
+
     record = services.get_quote(db.session, quote_id)
+    contract = db.session.scalar(db.select(Contract).where(Contract.quote_id == record.id))
     return render_template(
-        "exhibitors/quote.html", quote=record, show=record.booth.show, sign_form=SignForm()
+        "exhibitors/quote.html",
+        quote=record,
+        show=record.booth.show,
+        contract=contract,
+        sign_form=SignForm(),
     )
 
 

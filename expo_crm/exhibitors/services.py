@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from expo_crm.auth.models import User
 from expo_crm.db import utcnow
@@ -62,7 +62,7 @@ def list_booths(
     session: Session, show: Show, *, hall: str | None = None, status: BoothStatus | None = None
 ) -> list[Booth]:
     """Return an edition's booths by hall and code, optionally of one hall or status."""
-    query = select(Booth).where(Booth.show_id == show.id)
+    query = select(Booth).where(Booth.show_id == show.id).options(selectinload(Booth.company))
     if hall:
         query = query.where(Booth.hall == hall)
     if status:
@@ -292,13 +292,14 @@ def save_price_rules(session: Session, show: Show, rules: Any, user: User | None
 
     Raise ValidationError (nothing saved) when the rules are malformed.
     """
-    new = parse_rules(rules).as_json()
+    parsed = parse_rules(rules)
+    new = parsed.as_json()
     current = session.scalar(select(PriceList).where(PriceList.show_id == show.id))
     if current is None:
         current = PriceList(show_id=show.id, version=1, rules=new, updated_by_id=user and user.id)
         session.add(current)
         session.flush()
-    elif new != current.rules:
+    elif parsed != parse_rules(current.rules):  # by value: 400 and 400.00 are the same price
         current.rules = new
         current.version += 1
         current.updated_by_id = user.id if user else None

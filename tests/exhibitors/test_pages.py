@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -93,6 +92,9 @@ def test_sell_from_the_floor_plan(db, show, create_booth, create_company, as_rol
     assert booth.status is BoothStatus.SOLD
     page = client.get(signed.location).get_data(as_text=True)
     assert contract.number in page
+    assert contract.number in client.get(made.location).get_data(as_text=True)
+    plan = client.get(f"/exhibitors/floorplan?show={show.code}&hall=A").get_data(as_text=True)
+    assert "A-7 · 18 m² · sold · Nordic Packaging AB" in plan
     assert "EXPO2026-000001" in page
     company_page = client.get(f"/companies/{company.id}").get_data(as_text=True)
     assert quote.number in company_page
@@ -154,25 +156,62 @@ def test_booth_csv_import_page(db, show, as_role) -> None:
     assert db.scalar(select(func.count(Booth.id))) == 1
 
 
-def test_price_rules_page_refuses_malformed_rules(db, show, as_role) -> None:
+FORM = {
+    "raw_space_price": "400",
+    "shell_scheme_price": "500",
+    "extra_side_percent": "10",
+    "early_bird_deadline": "2026-03-31",
+    "early_bird_percent": "10",
+    "volume_tiers": "36: 3\n72: 6",
+    "member_percent": "5",
+    "returning_percent": "4",
+    "first_time_percent": "2",
+    "deposit_percent": "30",
+    "deposit_due_days": "30",
+    "balance_due_days_before_show": "45",
+    "quote_valid_days": "30",
+    "cancellation_tiers": "91: 10\n30: 50\n0: 100",
+}
+
+
+def test_price_rules_page_shows_and_saves_the_rules(db, show, as_role) -> None:
     client = as_role(Role.SALES)
-    page = client.get(f"/exhibitors/price-rules?show={show.code}")
-    assert "early_bird_deadline" in page.get_data(as_text=True)
-    bad = client.post(
-        f"/exhibitors/price-rules?show={show.code}", data={"rules": '{"price_per_m2": {}'}
-    )
-    assert bad.status_code == 200
-    assert "Invalid price rules" in bad.get_data(as_text=True)
-    negative = json.dumps({**RULES, "extra_side_percent": "-3"})
-    bad = client.post(f"/exhibitors/price-rules?show={show.code}", data={"rules": negative})
-    assert "extra_side_percent" in bad.get_data(as_text=True)
-    assert services.price_list(db, show).version == 1
-    good = json.dumps({**RULES, "extra_side_percent": "12"})
+    page = client.get(f"/exhibitors/price-rules?show={show.code}").get_data(as_text=True)
+    assert "36: 3" in page
+    assert "91: 10" in page
+    # The form as shown is exactly the stored rules: saving it unchanged keeps version 1,
+    # also when the browser sends the amounts as rendered (400.00 for 400).
+    assert client.post(f"/exhibitors/price-rules?show={show.code}", data=FORM).status_code == 302
+    rendered = {**FORM, "raw_space_price": "400.00", "extra_side_percent": "10.00"}
     assert (
-        client.post(f"/exhibitors/price-rules?show={show.code}", data={"rules": good}).status_code
-        == 302
+        client.post(f"/exhibitors/price-rules?show={show.code}", data=rendered).status_code == 302
     )
-    assert services.price_list(db, show).version == 2
+    assert services.price_list(db, show).version == 1
+    assert services.price_list(db, show).rules == services.parse_rules(RULES).as_json()
+    changed = {**FORM, "extra_side_percent": "12", "volume_tiers": "40: 4%"}
+    assert client.post(f"/exhibitors/price-rules?show={show.code}", data=changed).status_code == 302
+    saved = services.price_rules(db, show)
+    assert (services.price_list(db, show).version, saved.extra_side_percent) == (2, 12)
+    assert [(t.min_area_m2, t.percent) for t in saved.volume_tiers] == [(40, 4)]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"extra_side_percent": "-3"}, "extra_side_percent"),
+        ({"shell_scheme_price": "0"}, "greater than zero"),
+        ({"volume_tiers": "36 3"}, "Line 1: write it as"),
+        ({"cancellation_tiers": "30: 50\n30: 60"}, "same day"),
+        ({"early_bird_deadline": "", "early_bird_percent": "10"}, "needs a deadline"),
+        ({"deposit_percent": "abc"}, "Not a valid decimal"),
+    ],
+)
+def test_price_rules_page_refuses_malformed_rules(db, show, as_role, change, message) -> None:
+    client = as_role(Role.SALES)
+    bad = client.post(f"/exhibitors/price-rules?show={show.code}", data={**FORM, **change})
+    assert bad.status_code == 200
+    assert message in bad.get_data(as_text=True)
+    assert services.price_list(db, show).version == 1
 
 
 def _deposit(db, contract) -> Invoice:
