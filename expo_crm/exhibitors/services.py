@@ -40,6 +40,9 @@ from expo_crm.exhibitors.pricing import (
     parse_rules,
     price_booth,
 )
+
+# Re-exported for other domains (the after-show KPIs): exhibitor history per edition.
+from expo_crm.exhibitors.reports import ExhibitorEdition, exhibitor_editions  # noqa: F401
 from expo_crm.shows.models import Show
 
 log = logging.getLogger(__name__)
