@@ -8,74 +8,28 @@ then streams rows. Lists computed in Python (prospects, pyramid, value) go throu
 
 from __future__ import annotations
 
-import csv
-import enum
-import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from typing import Any
 
-from flask import Response, send_file, stream_with_context
-from openpyxl import Workbook
+from flask import Response
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from expo_crm.errors import ValidationError
+from expo_crm.exports import FORMATS, table_response
 from expo_crm.followup.models import OptOut
 from expo_crm.followup.optouts import contactable_only
 
-FORMATS = ("csv", "xlsx")
 Columns = Sequence[tuple[str, str]]  #: (row key, column heading)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
-    if isinstance(value, list | tuple):
-        return "; ".join(str(_plain(v)) for v in value)
-    if isinstance(value, float):
-        return round(value, 4)
-    return value
-
-
-def _cell(row: Any, key: str) -> Any:
+def _value(row: Any, key: str) -> Any:
     if isinstance(row, dict):
-        return _plain(row.get(key))
+        return row.get(key)
     if hasattr(row, "_mapping"):
-        return _plain(row._mapping.get(key))
-    return _plain(getattr(row, key, None))
-
-
-def _csv_stream(rows: Iterable[Any], columns: Columns) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([label for _k, label in columns])
-    for n, row in enumerate(rows, 1):
-        writer.writerow(["" if (v := _cell(row, k)) is None else v for k, _label in columns])
-        if n % 1000 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _xlsx_file(rows: Iterable[Any], columns: Columns, title: str) -> Any:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31] or "Export")
-    sheet.append([label for _k, label in columns])
-    for row in rows:
-        values = []
-        for key, _label in columns:
-            value = _cell(row, key)
-            values.append(float(value) if isinstance(value, Decimal) else value)
-        sheet.append(values)
-    out = io.BytesIO()
-    workbook.save(out)  # write-only: rows went to a temporary file, only the zip is in memory
-    out.seek(0)
-    return out
+        return row._mapping.get(key)
+    return getattr(row, key, None)
 
 
 def check_format(fmt: str) -> str:
@@ -85,21 +39,12 @@ def check_format(fmt: str) -> str:
 
 
 def rows_export(rows: Iterable[Any], columns: Columns, filename: str, fmt: str) -> Response:
-    """Return a download of ``rows`` as CSV (streamed) or Excel (write-only workbook)."""
+    """Return a download of ``rows`` through the app's one exporter (:mod:`expo_crm.exports`:
+    streamed CSV, write-only Excel, formula neutralization)."""
     check_format(fmt)
-    stamp = date.today().isoformat()
-    if fmt == "csv":
-        return Response(
-            stream_with_context(_csv_stream(rows, columns)),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{filename}-{stamp}.csv"'},
-        )
-    return send_file(
-        _xlsx_file(rows, columns, filename),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=f"{filename}-{stamp}.xlsx",
-    )
+    values = ([_value(row, key) for key, _label in columns] for row in rows)
+    name = f"{filename}-{date.today().isoformat()}"
+    return table_response(fmt, name, [label for _key, label in columns], values)
 
 
 def query_export(

@@ -176,7 +176,7 @@ def test_interaction_logged_from_company_page(as_role, create_company, db) -> No
 
 def test_segment_export_is_csv_with_header(as_role, edition) -> None:
     response = as_role(Role.SALES).get(f"/followup/segments?show={edition.code}&format=csv")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0][:2] == ["Name", "Email"]
     assert len(rows) == 3
 
