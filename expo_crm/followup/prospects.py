@@ -159,19 +159,30 @@ def candidate_signals(
     excluded = facts.exhibitor_ids(show.id)
     if exclude_exhibitors_of is not None:
         excluded = excluded.union(facts.exhibitor_ids(exclude_exhibitors_of.id))
-    agg = (
+    # The edition's visits first (materialized, so planners read them by edition, not by
+    # walking the company index), then one row per candidate company.
+    visits = (
         select(
             Registration.company_id.label("company_id"),
-            func.count(distinct(Registration.person_id)).label("visitors"),
-            func.coalesce(func.sum(case((_senior_clause(), 1), else_=0)), 0).label("senior"),
+            Registration.person_id.label("person_id"),
+            case((_senior_clause(), 1), else_=0).label("senior"),
         )
         .where(
             Registration.show_id == show.id,
             facts.IS_VISITOR,
             Registration.company_id.is_not(None),
-            Registration.company_id.not_in(excluded),
         )
-        .group_by(Registration.company_id)
+        .cte("visits")
+        .prefix_with("MATERIALIZED")
+    )
+    agg = (
+        select(
+            visits.c.company_id,
+            func.count(distinct(visits.c.person_id)).label("visitors"),
+            func.sum(visits.c.senior).label("senior"),
+        )
+        .where(visits.c.company_id.not_in(excluded))
+        .group_by(visits.c.company_id)
         .subquery("agg")
     )
     scans = engagement.lead_scans_by_company(show.id).subquery("scans")
@@ -193,7 +204,7 @@ def candidate_signals(
         .where(
             earlier_show.starts_on < show.starts_on,
             earlier.category != VisitorCategory.EXHIBITOR_STAFF,
-            earlier.company_id.is_not(None),
+            earlier.company_id.in_(select(visits.c.company_id)),
         )
         .group_by(earlier.company_id)
         .subquery("earlier_visits")
