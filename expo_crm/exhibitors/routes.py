@@ -10,7 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -51,6 +53,11 @@ from expo_crm.shows.models import Show
 log = logging.getLogger(__name__)
 bp = Blueprint("exhibitors", __name__, url_prefix="/exhibitors")
 
+STATUS_LABELS = {
+    BoothStatus.AVAILABLE: _l("available"),
+    BoothStatus.HELD: _l("held"),
+    BoothStatus.SOLD: _l("sold"),
+}
 SELLERS = (Role.SALES,)
 MONEY_PEOPLE = (Role.FINANCE,)
 BACK_OFFICE = (Role.SALES, Role.FINANCE)
@@ -134,6 +141,9 @@ def floorplan() -> str:
         width=width,
         height=height,
         counts={s: sum(1 for b in booths if b.status is s) for s in BoothStatus},
+        # Formatted once per distinct value: a hall has hundreds of booths but few sizes.
+        area_labels={a: format_decimal(a) for a in {b.area_m2 for b in booths}},
+        status_labels={k: str(v) for k, v in STATUS_LABELS.items()},
         hold_form=HoldForm(),
         quote_form=QuoteForm(),
         type_labels=BOOTH_TYPE_LABELS,
