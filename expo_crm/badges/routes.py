@@ -322,8 +322,9 @@ def scan() -> Response:
         client_uuid=_uuid(data.get("client_uuid")),
         user_id=current_user.id,
     )
+    payload = result.as_dict()  # translated before the commit expires the signed-in user
     db.session.commit()
-    return jsonify(result.as_dict())
+    return jsonify(payload)
 
 
 @bp.post("/scan/batch")
@@ -347,8 +348,9 @@ def scan_batch() -> Response:
             )
         )
     results = services.check_in_batch(db.session, queued, user_id=current_user.id)
+    payload = {"results": [r.as_dict() for r in results]}
     db.session.commit()
-    return jsonify({"results": [r.as_dict() for r in results]})
+    return jsonify(payload)
 
 
 def _uuid(value: Any) -> str | None:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, literal, select, update
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
@@ -36,7 +36,7 @@ from expo_crm.badges.models import (
     LeadQuestionKind,
     LeadRating,
 )
-from expo_crm.db import utcnow
+from expo_crm.db import UTCDateTime, utcnow
 from expo_crm.directory.models import Company, Person
 from expo_crm.errors import Conflict, NotFound, ValidationError
 from expo_crm.shows.models import Show
@@ -529,31 +529,103 @@ def show_rules(session: Session, show_id: int) -> ShowRules:
     return rules
 
 
-_BADGE_LOOKUP = (
-    select(
-        Badge.id,
-        Badge.registration_id,
-        Badge.show_id,
-        Badge.revoked_at,
-        Registration.category,
-        Person.full_name,
-        Company.name,
-    )
-    .join(Registration, Registration.id == Badge.registration_id)
-    .join(Person, Person.id == Registration.person_id)
-    .outerjoin(Company, Company.id == Registration.company_id)
+# The hot path is plain SQL built once (no statement construction or compilation per
+# scan): one look-up, one idempotent insert, one conditional update.
+_LOOKUP_SQL = """
+SELECT b.id, b.registration_id, b.show_id, b.revoked_at, r.category, p.full_name, c.name{lock}
+FROM badges b
+JOIN registrations r ON r.id = b.registration_id
+JOIN people p ON p.id = r.person_id
+LEFT JOIN companies c ON c.id = r.company_id
+WHERE b.code = :code
+"""
+#: On PostgreSQL, serialize concurrent scans of one badge at one gate (two readers of one
+#: badge, a double submit) so the repeat check always sees the other's check-in: the lock
+#: is taken in the look-up, before the insert's snapshot.
+_PG_LOCK = ", pg_advisory_xact_lock(hashtext(:lock_key))"
+_INSERT_SQL = """
+INSERT INTO checkins
+    (badge_id, registration_id, show_id, gate, day, bucket, scanned_at, client_uuid,
+     scanned_by_id)
+SELECT CAST(:badge_id AS VARCHAR(16)), CAST(:registration_id AS INTEGER),
+       CAST(:show_id AS INTEGER), CAST(:gate AS VARCHAR(40)), :day,
+       CAST(:bucket AS BIGINT), :scanned_at, CAST(:client_uuid AS VARCHAR(36)),
+       CAST(:user_id AS INTEGER)
+WHERE NOT EXISTS (
+    SELECT 1 FROM checkins
+    WHERE badge_id = CAST(:badge_id AS VARCHAR(16)) AND gate = CAST(:gate AS VARCHAR(40))
+      AND bucket IN (CAST(:prev_bucket AS BIGINT), CAST(:bucket AS BIGINT))
+      AND scanned_at > :since
 )
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
+#: PostgreSQL does the insert and the first-check-in update in one round trip.
+_PG_INSERT_SQL = """
+WITH ins AS (
+    INSERT INTO checkins
+        (badge_id, registration_id, show_id, gate, day, bucket, scanned_at, client_uuid,
+         scanned_by_id)
+    SELECT CAST(:badge_id AS VARCHAR(16)), CAST(:registration_id AS INTEGER),
+           CAST(:show_id AS INTEGER), CAST(:gate AS VARCHAR(40)), :day,
+           CAST(:bucket AS BIGINT), :scanned_at, CAST(:client_uuid AS VARCHAR(36)),
+           CAST(:user_id AS INTEGER)
+    WHERE NOT EXISTS (
+        SELECT 1 FROM checkins
+        WHERE badge_id = CAST(:badge_id AS VARCHAR(16)) AND gate = CAST(:gate AS VARCHAR(40))
+          AND bucket IN (CAST(:prev_bucket AS BIGINT), CAST(:bucket AS BIGINT))
+          AND scanned_at > :since
+    )
+    ON CONFLICT DO NOTHING
+    RETURNING id, registration_id
+),
+upd AS (
+    UPDATE registrations SET checked_in_at = :scanned_at
+    WHERE id = (SELECT registration_id FROM ins) AND checked_in_at IS NULL
+)
+SELECT id FROM ins
+"""
+_FIRST_CHECKIN_SQL = """
+UPDATE registrations SET checked_in_at = :scanned_at
+WHERE id = :registration_id AND checked_in_at IS NULL
+"""
+_LAST_TODAY_SQL = """
+SELECT gate, scanned_at FROM checkins WHERE badge_id = :badge_id AND day = :day
+ORDER BY scanned_at DESC LIMIT 1
+"""
 
 
-def _insert(session: Session) -> Any:
+def _typed(sql: str, **columns: Any) -> Any:
+    """A constant SQL statement with typed date/time parameters and result columns."""
+    from sqlalchemy import Date, bindparam, text
+
+    from expo_crm.db import UTCDateTime
+
+    names = {"scanned_at": UTCDateTime(), "since": UTCDateTime(), "day": Date()}
+    statement = text(sql)
+    wanted = [bindparam(n, type_=t) for n, t in names.items() if f":{n}" in sql]
+    if wanted:
+        statement = statement.bindparams(*wanted)
+    return statement.columns(**columns) if columns else statement
+
+
+_STATEMENTS: dict[str, dict[str, Any]] = {}
+
+
+def _statements(session: Session) -> dict[str, Any]:
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the two supported databases
-        raise RuntimeError(f"unsupported database {dialect}")
-    return insert
+    statements = _STATEMENTS.get(dialect)
+    if statements is None:
+        lock = _PG_LOCK if dialect == "postgresql" else ""
+        statements = {
+            "lookup": _typed(_LOOKUP_SQL.format(lock=lock), revoked_at=UTCDateTime()),
+            "insert": _typed(_PG_INSERT_SQL if dialect == "postgresql" else _INSERT_SQL),
+            "combined": dialect == "postgresql",
+            "first": _typed(_FIRST_CHECKIN_SQL),
+            "last_today": _typed(_LAST_TODAY_SQL, scanned_at=UTCDateTime()),
+        }
+        _STATEMENTS[dialect] = statements
+    return statements
 
 
 def normalize_gate(gate: str) -> str:
@@ -600,12 +672,13 @@ def check_in(
         result.verdict = Verdict.FORGED if len(code) == qr.CODE_LENGTH else Verdict.UNKNOWN
         log.info("Gate %s refused code %r: %s", gate, code[:40], result.verdict)
         return result
-    row = session.execute(_BADGE_LOOKUP.where(Badge.code == code)).first()
+    sql = _statements(session)
+    row = session.execute(sql["lookup"], {"code": code, "lock_key": f"{code}|{gate}"}).first()
     if row is None:
         log.info("Gate %s refused unknown badge %s", gate, badge_id)
         return result
-    b_id, registration_id, show_id, revoked_at, category, name, company = row
-    result.name, result.company, result.category = name, company, str(category.value)
+    b_id, registration_id, show_id, revoked_at, category, name, company = row[:7]
+    result.name, result.company, result.category = name, company, str(category)
     if revoked_at is not None:
         result.verdict = Verdict.REVOKED
         log.info("Gate %s refused revoked badge %s", gate, b_id)
@@ -620,63 +693,35 @@ def check_in(
     window = rules.dedupe_seconds
     bucket = int(scanned_at.timestamp()) // window
     since = scanned_at - timedelta(seconds=window)
-    recent = exists().where(
-        CheckIn.badge_id == b_id,
-        CheckIn.gate == gate,
-        CheckIn.bucket.in_((bucket - 1, bucket)),
-        CheckIn.scanned_at > since,
-    )
     if rules.deny_reentry:
-        earlier = session.execute(
-            select(CheckIn.gate, CheckIn.scanned_at)
-            .where(CheckIn.badge_id == b_id, CheckIn.day == day)
-            .order_by(CheckIn.scanned_at.desc())
-            .limit(1)
-        ).first()
+        earlier = session.execute(sql["last_today"], {"badge_id": b_id, "day": day}).first()
         if earlier is not None and not (earlier[0] == gate and earlier[1] > since):
             result.verdict = Verdict.ALREADY_INSIDE
             return result
-    insert = _insert(session)
-    values = select(
-        literal(b_id),
-        literal(registration_id),
-        literal(show_id),
-        literal(gate),
-        literal(day),
-        literal(bucket),
-        literal(scanned_at, CheckIn.scanned_at.type),
-        literal(client_uuid, CheckIn.client_uuid.type),
-        literal(user_id, CheckIn.scanned_by_id.type),
-    ).where(~recent)
-    statement = (
-        insert(CheckIn)
-        .from_select(
-            [
-                "badge_id",
-                "registration_id",
-                "show_id",
-                "gate",
-                "day",
-                "bucket",
-                "scanned_at",
-                "client_uuid",
-                "scanned_by_id",
-            ],
-            values,
-        )
-        .on_conflict_do_nothing()
-        .returning(CheckIn.id)
-    )
-    inserted = session.execute(statement).first()
+    inserted = session.execute(
+        sql["insert"],
+        {
+            "badge_id": b_id,
+            "registration_id": registration_id,
+            "show_id": show_id,
+            "gate": gate,
+            "day": day,
+            "bucket": bucket,
+            "prev_bucket": bucket - 1,
+            "scanned_at": scanned_at,
+            "since": since,
+            "client_uuid": client_uuid,
+            "user_id": user_id,
+        },
+    ).first()
     if inserted is None:
         result.verdict = Verdict.REPEAT
         return result
     result.verdict = Verdict.ADMITTED
-    session.execute(
-        update(Registration)
-        .where(Registration.id == registration_id, Registration.checked_in_at.is_(None))
-        .values(checked_in_at=scanned_at)
-    )
+    if not sql["combined"]:
+        session.execute(
+            sql["first"], {"scanned_at": scanned_at, "registration_id": registration_id}
+        )
     return result
 
 
