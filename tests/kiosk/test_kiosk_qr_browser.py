@@ -38,15 +38,20 @@ def pw() -> Iterator[object]:
         yield playwright
 
 
-def preregister(pw: object, live: dict) -> str:
+def preregister(
+    pw: object,
+    live: dict,
+    name: str = "Mei Tanaka",
+    email: str = "mei@tanaka-robotics.example",
+) -> str:
     """Register on the public page as a visitor would; return the confirmation code shown."""
     browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
     try:
         page = browser.new_page()
         page.set_default_timeout(15000)
         page.goto(live["url"] + "/visitors/register/LIVE")
-        page.fill("#name", "Mei Tanaka")
-        page.fill("#email", "mei@tanaka-robotics.example")
+        page.fill("#name", name)
+        page.fill("#email", email)
         page.fill("#company", "Tanaka Robotics")
         page.check("input[name=industry][value='Electronics']")
         page.check("input[name=job_function][value='Purchasing']")
@@ -90,6 +95,19 @@ def test_scanned_confirmation_qr_prefills_and_registers_the_same_person(pw, live
         "Electronics",
     )
     assert rows(live, "SELECT count(*) FROM people")[0][0] == 1
+
+
+def test_confirmation_qr_held_to_the_card_camera_is_recognised_too(pw, live, tmp_path):
+    """A pre-registered visitor who tapped Start (card scan) instead of "I registered online"."""
+    code = preregister(pw, live, "Omar Haddad", "omar@haddad-trading.example")
+    video = write_y4m(tmp_path / "qr-card-step.y4m", image=qr_photo(code))
+    with kiosk_page(pw, live, video) as page:
+        page.click("#step-welcome [data-go=scan]")
+        page.wait_for_selector("#step-review:not([hidden])")
+        assert page.input_value("#f-name") == "Omar Haddad"
+        assert page.evaluate("window.kiosk.state().code") == code
+        assert page.evaluate("window.kiosk.state().captureId") is None  # no card was stored
+    assert rows(live, "SELECT count(*) FROM card_captures")[0][0] == 0
 
 
 def test_unknown_qr_code_shows_a_clear_message_and_stays(pw, live, tmp_path):
