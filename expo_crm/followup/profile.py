@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from expo_crm.badges.models import Lead
 from expo_crm.directory.models import Company, Person
 from expo_crm.errors import NotFound
 from expo_crm.followup import engagement, optouts, tasks
@@ -15,7 +16,8 @@ from expo_crm.visitors.models import Registration
 
 
 def visitor_profile(session: Session, person_id: int) -> dict[str, Any]:
-    """Return the person, one row per edition attended, their tasks and interactions.
+    """Return the person, one row per edition attended, the booths that scanned them (leads),
+    their tasks and interactions.
 
     Raise NotFound for an unknown person.
     """
@@ -54,8 +56,20 @@ def visitor_profile(session: Session, person_id: int) -> dict[str, Any]:
                 or 0,
             }
         )
+    scanner = aliased(Company)
+    leads = session.execute(
+        select(
+            Show.code, scanner.id.label("company_id"), scanner.name, Lead.rating, Lead.scanned_at
+        )
+        .join(Registration, Registration.id == Lead.registration_id)
+        .join(Show, Show.id == Lead.show_id)
+        .join(scanner, scanner.id == Lead.company_id)
+        .where(Registration.person_id == person.id)
+        .order_by(Show.starts_on, Lead.scanned_at)
+    ).all()
     return {
         "person": person,
+        "leads": leads,
         "editions": editions,
         "opted_out": optouts.is_person_opted_out(session, person.id),
         "tasks": session.execute(tasks.task_query(person_id=person.id)).all(),

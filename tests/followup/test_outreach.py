@@ -276,6 +276,7 @@ def test_engagement_filters_read_checkins_and_leads(db, visitors, attend, create
         ("EXPO2023", 0, 0),
         ("EXPO2024", 2, 2),
     ]
+    assert sorted(lead.name for lead in data["leads"]) == ["Booth A", "Booth B"]
 
 
 def select_registration(show_id: int, person_id: int):
