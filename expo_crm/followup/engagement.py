@@ -15,6 +15,8 @@ edition). This module is the one place follow-up reads them:
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.orm import Session
 
@@ -31,6 +33,24 @@ def days_attended(show_id: int) -> Select:
         )
         .where(CheckIn.show_id == show_id)
         .group_by(CheckIn.registration_id)
+    )
+
+
+def days_expr(registration_id: Any) -> Any:
+    """SQL: days attended by one registration (a correlated subquery; 0 without check-ins)."""
+    return (
+        select(func.count(distinct(CheckIn.day)))
+        .where(CheckIn.registration_id == registration_id)
+        .scalar_subquery()
+    )
+
+
+def booths_expr(registration_id: Any) -> Any:
+    """SQL: distinct exhibitor companies that captured one registration as a lead."""
+    return (
+        select(func.count(distinct(Lead.company_id)))
+        .where(Lead.registration_id == registration_id)
+        .scalar_subquery()
     )
 
 

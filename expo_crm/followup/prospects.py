@@ -88,7 +88,7 @@ REASON_TEXT = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Prospect:
     company_id: int
     name: str
@@ -96,11 +96,27 @@ class Prospect:
     industry: str | None
     signals: dict[str, int]
     score: float = 0.0
-    reasons: list[tuple[str, str, float]] = field(default_factory=list)
+    weights: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def reasons(self) -> list[tuple[str, str, float]]:
+        """(signal, text, points) of every signal that scored, computed when shown."""
+        found = []
+        for signal in SIGNALS:
+            points = _points(self.signals[signal], signal, self.weights)
+            if points:
+                found.append(
+                    (signal, REASON_TEXT[signal].format(value=self.signals[signal]), points)
+                )
+        return found
 
     @property
     def reason_text(self) -> str:
         return "; ".join(f"{text} (+{points:g})" for _s, text, points in self.reasons)
+
+
+def _points(value: int, signal: str, weights: Mapping[str, float]) -> float:
+    return round(weights.get(signal, 0.0) * min(value, CAPS[signal]), 2)
 
 
 # -- weights -------------------------------------------------------------------------------
@@ -257,17 +273,10 @@ def candidate_signals(
 def score(prospects: Iterable[Prospect], weights: Mapping[str, float]) -> list[Prospect]:
     """Score each prospect and return them ranked (score, then visitors, then id)."""
     ranked = list(prospects)
+    weights = dict(weights)
     for p in ranked:
-        p.reasons = []
-        total = 0.0
-        for signal in SIGNALS:
-            value = min(p.signals[signal], CAPS[signal])
-            points = round(weights.get(signal, 0.0) * value, 2)
-            if points:
-                text = REASON_TEXT[signal].format(value=p.signals[signal])
-                p.reasons.append((signal, text, points))
-                total += points
-        p.score = round(total, 2)
+        p.weights = weights
+        p.score = round(sum(_points(p.signals[s], s, weights) for s in SIGNALS), 2)
     ranked.sort(key=lambda p: (-p.score, -p.signals["visitors"], p.company_id))
     return ranked
 

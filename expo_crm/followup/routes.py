@@ -293,14 +293,17 @@ def segment_builder() -> Any:
         due_on=date.today() + timedelta(days=14),
     )
     task_form.assignees.choices = [(u.id, u.name) for u in tasks.sales_users(db.session)]
+    counts = segments.segment_counts(db.session, show, filters)
+    number = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows = segments.segment_page(db.session, show, filters, number, PER_PAGE)
     return render_template(
         "followup/segments.html",
         show=show,
         shows=facts.editions(db.session),
         filters=filters,
         options=segments.filter_options(db.session, show),
-        counts=segments.segment_counts(db.session, show, filters),
-        page=paginate(query),
+        counts=counts,
+        page=Page(rows, number, PER_PAGE, counts["total"]),
         saved=segments.list_segments(db.session),
         save_form=SaveSegmentForm(formdata=None, filters=json.dumps(filters.as_dict())),
         task_form=task_form,

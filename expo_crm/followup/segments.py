@@ -120,12 +120,10 @@ def segment_query(
 
     Columns: registration_id, person_id, full_name, email, company_id, company, country,
     category, industry, job_function, purchasing_role, employees, days, booths, is_returning.
-    With ``lean``, only company_id and the breakdown dimensions, and the engagement and
-    history joins only when a filter needs them (what counting needs).
+    With ``lean``, only company_id and the breakdown dimensions (what counting needs);
+    engagement and history are correlated subqueries, computed only where used.
     """
     f = filters
-    need_days = not lean or bool(f.min_days)
-    need_booths = not lean or bool(f.min_booths)
     earlier = aliased(Registration)
     earlier_show = aliased(Show)
     returning = exists(
@@ -150,15 +148,9 @@ def segment_query(
         .outerjoin(Company, Company.id == Registration.company_id)
         .where(Registration.show_id == show.id, facts.IS_VISITOR)
     )
-    day_count = booth_count = None
-    if need_days:
-        days = engagement.days_attended(show.id).subquery("days")
-        query = query.outerjoin(days, days.c.registration_id == Registration.id)
-        day_count = func.coalesce(days.c.days, 0)
-    if need_booths:
-        booths = engagement.booths_scanned(show.id).subquery("booths")
-        query = query.outerjoin(booths, booths.c.registration_id == Registration.id)
-        booth_count = func.coalesce(booths.c.booths, 0)
+    # Correlated per registration: evaluated only for the rows that need them.
+    day_count = engagement.days_expr(Registration.id)
+    booth_count = engagement.booths_expr(Registration.id)
     if not lean:
         query = query.with_only_columns(
             Registration.id.label("registration_id"),
@@ -231,6 +223,26 @@ def segment_counts(session: Session, show: Show, filters: SegmentFilters) -> dic
         for name, counts in folded.items()
     }
     return {"total": total, "companies": int(companies), "breakdown": breakdown}
+
+
+def segment_page(
+    session: Session, show: Show, filters: SegmentFilters, page: int, per_page: int
+) -> list[Any]:
+    """Return one page of the segment, by name: the page's registrations are picked on the
+    lean query, and only those rows get their engagement and history computed."""
+    lean = segment_query(session, show, filters, lean=True)
+    ids = list(
+        session.scalars(
+            lean.with_only_columns(Registration.id, maintain_column_froms=True)
+            .order_by(Person.full_name, Person.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    if not ids:
+        return []
+    full = segment_query(session, show, SegmentFilters(show=filters.show))
+    return list(session.execute(full.where(Registration.id.in_(ids))))
 
 
 def resolve_show(session: Session, filters: SegmentFilters, default: Show | None) -> Show:
