@@ -13,8 +13,10 @@ Definitions (shared by KPIs, value, prospects and segments):
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from expo_crm.exhibitors.models import Contract, ContractStatus, Invoice, Payment
 from expo_crm.shows.models import Show
@@ -22,6 +24,21 @@ from expo_crm.visitors.models import Registration, VisitorCategory
 
 NOT_CANCELLED = Contract.status != ContractStatus.CANCELLED
 IS_VISITOR = Registration.category != VisitorCategory.EXHIBITOR_STAFF
+
+
+def returning_clause(show: Show) -> Any:
+    """SQL: the registration's person registered (in any category) at an earlier edition.
+
+    An uncorrelated IN: planners build the set of earlier people once (SQLite an ephemeral
+    index, PostgreSQL a hashed subplan) instead of probing per row.
+    """
+    earlier = aliased(Registration)
+    earlier_show = aliased(Show)
+    return Registration.person_id.in_(
+        select(earlier.person_id)
+        .join(earlier_show, earlier_show.id == earlier.show_id)
+        .where(earlier_show.starts_on < show.starts_on)
+    )
 
 
 def exhibitor_facts(show_id: int) -> Select:

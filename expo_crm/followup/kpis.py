@@ -30,8 +30,8 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, literal, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy.orm import Session
 
 from expo_crm.auth.models import User
 from expo_crm.db import money
@@ -134,16 +134,6 @@ def edition_kpis(session: Session, show: Show, basis: str = "area") -> EditionKp
     )
 
 
-def _returning_clause(show: Show) -> Any:
-    earlier = aliased(Registration)
-    return exists(
-        select(literal(1))
-        .select_from(earlier)
-        .join(Show, Show.id == earlier.show_id)
-        .where(earlier.person_id == Registration.person_id, Show.starts_on < show.starts_on)
-    )
-
-
 def _visitor_counts(session: Session, show: Show) -> tuple[int, int, int]:
     row = session.execute(
         select(
@@ -151,7 +141,7 @@ def _visitor_counts(session: Session, show: Show) -> tuple[int, int, int]:
             func.coalesce(
                 func.sum(case((Registration.category == VisitorCategory.TRADE, 1), else_=0)), 0
             ),
-            func.coalesce(func.sum(case((_returning_clause(show), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((facts.returning_clause(show), 1), else_=0)), 0),
         ).where(Registration.show_id == show.id, facts.IS_VISITOR)
     ).one()
     return int(row[0]), int(row[1]), int(row[2])
@@ -257,7 +247,7 @@ def visitor_list(session: Session, show: Show, kind: str) -> Select:
     if kind == "trade":
         query = query.where(Registration.category == VisitorCategory.TRADE)
     elif kind == "returning":
-        query = query.where(_returning_clause(show))
+        query = query.where(facts.returning_clause(show))
     return query.order_by(Person.full_name, Person.id)
 
 

@@ -194,7 +194,8 @@ def candidate_signals(
     agg = (
         select(
             visits.c.company_id,
-            func.count(distinct(visits.c.person_id)).label("visitors"),
+            # One registration per person and edition, so rows are distinct visitors.
+            func.count().label("visitors"),
             func.sum(visits.c.senior).label("senior"),
         )
         .where(visits.c.company_id.not_in(excluded))

@@ -23,9 +23,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, exists, func, literal, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from expo_crm.directory.models import Company, Person
 from expo_crm.errors import Conflict, NotFound, ValidationError
@@ -124,14 +124,7 @@ def segment_query(
     engagement and history are correlated subqueries, computed only where used.
     """
     f = filters
-    earlier = aliased(Registration)
-    earlier_show = aliased(Show)
-    returning = exists(
-        select(literal(1))
-        .select_from(earlier)
-        .join(earlier_show, earlier_show.id == earlier.show_id)
-        .where(earlier.person_id == Registration.person_id, earlier_show.starts_on < show.starts_on)
-    )
+    returning = facts.returning_clause(show)
     industry = func.coalesce(Registration.industry, Company.industry)
     country = func.coalesce(Company.country, Person.country)
     dimensions = [
