@@ -27,7 +27,6 @@ from expo_crm.exhibitors.contracts import (
     get_contract,
     sign_contract,
 )
-from expo_crm.exhibitors.export import table_response
 from expo_crm.exhibitors.forms import (
     BOOTH_TYPE_LABELS,
     BoothForm,
@@ -47,6 +46,7 @@ from expo_crm.exhibitors.models import (
     InvoiceStatus,
     PaymentMethod,
 )
+from expo_crm.exports import table_response
 from expo_crm.extensions import db
 from expo_crm.shows.models import Show
 
@@ -163,6 +163,7 @@ def booths() -> str | Response:
     )
     if request.args.get("format") in ("csv", "xlsx"):
         return table_response(
+            request.args["format"],
             f"booths-{show.code}",
             [
                 "hall",
@@ -193,7 +194,6 @@ def booths() -> str | Response:
                 ]
                 for b in rows
             ],
-            request.args["format"],
         )
     return render_template(
         "exhibitors/booths.html",
@@ -469,6 +469,7 @@ def invoices() -> str | Response:
     if request.args.get("format") in ("csv", "xlsx"):
         rows = db.session.scalars(query).all()
         return table_response(
+            request.args["format"],
             f"invoices-{show.code}",
             [
                 "number",
@@ -497,7 +498,6 @@ def invoices() -> str | Response:
                 ]
                 for i in rows
             ],
-            request.args["format"],
         )
     page = db.paginate(query.options(selectinload(Invoice.company)), per_page=50, error_out=False)
     return render_template(
@@ -622,6 +622,7 @@ def overdue() -> str | Response:
     rows = invoicing.overdue_invoices(db.session, show)
     if request.args.get("format") in ("csv", "xlsx"):
         return table_response(
+            request.args["format"],
             f"overdue-{show.code}",
             [
                 "invoice",
@@ -646,7 +647,6 @@ def overdue() -> str | Response:
                 ]
                 for r in rows
             ],
-            request.args["format"],
         )
     total = sum((r.balance for r in rows), Decimal("0.00"))
     return render_template(

@@ -343,3 +343,17 @@ def test_booth_list_and_edit(db, show, create_booth, as_role) -> None:
     assert "greater than zero" in response.get_data(as_text=True)
     db.refresh(booth)
     assert booth.area_m2 == Decimal(18)
+
+
+def test_exports_neutralize_formulas_in_company_names(
+    db, show, create_booth, create_company, as_role
+) -> None:
+    evil = create_company('=HYPERLINK("http://x.example","click")')
+    day = date.today() - timedelta(days=60)
+    sign_contract(
+        db, services.quote_booth(db, create_booth(), evil.id, None, today=day), None, today=day
+    )
+    csv = as_role(Role.FINANCE).get(f"/exhibitors/overdue?show={show.code}&format=csv")
+    body = csv.get_data(as_text=True)
+    assert "'=HYPERLINK" in body
+    assert ",=HYPERLINK" not in body
