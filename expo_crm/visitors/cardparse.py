@@ -1,0 +1,731 @@
+"""Turn the OCR lines of a business card into contact fields with confidences.
+
+The parser works on lines with boxes and confidences (from Tesseract's `image_to_data`)
+but also on plain text, where every line counts as equally large and sure. Fields are
+found in an order where each helps the next: emails and websites first (their domain
+names the company), then phones, titles (a multilingual keyword list), the person's
+name (a name-shaped line beside the title or echoing the email), the company (legal
+suffix, domain match, or largest remaining text) and the street address.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from rapidfuzz import fuzz
+
+FIELDS = ("name", "title", "company", "emails", "phones", "website", "address")
+
+# --------------------------------------------------------------------------- vocabulary
+
+#: Words that make a line a job title (lowercase, accents removed for Latin scripts).
+TITLE_WORDS = frozenset(
+    """
+    ceo cto cfo coo cio cmo vp svp evp founder cofounder co-founder president chairman
+    director manager engineer consultant consultor consultora specialist analyst designer
+    developer architect representative coordinator supervisor officer partner owner
+    executive assistant secretary accountant attorney lawyer advisor adviser head chief
+    lead principal associate intern technician agent broker sales
+    diretor diretora gerente engenheiro engenheira vendedor vendedora representante
+    coordenador coordenadora supervisora analista socio socia proprietario proprietaria
+    presidente assistente advogado advogada contador contadora escrevente tabeliao
+    corretor corretora arquiteto arquiteta executivo executiva administrador
+    administradora comercial
+    director directora ingeniero ingeniera jefe jefa ventas asesor asesora abogado
+    geschaftsfuhrer leiter leiterin vertrieb berater beraterin ingenieur
+    directeur directrice responsable ingenieur commercial
+    """.split()
+)
+TITLE_CJK = (
+    "总经理",
+    "副总经理",
+    "经理",
+    "总监",
+    "董事长",
+    "董事",
+    "主任",
+    "工程师",
+    "总裁",
+    "主管",
+    "销售",
+    "顾问",
+    "代表",
+    "部长",
+    "課長",
+    "社長",
+    "取締役",
+    "係長",
+    "マネージャー",
+    "エンジニア",
+    "営業",
+    "代表取締役",
+    "専務",
+    "常務",
+    "部長",
+    "室長",
+    "所長",
+    "会長",
+)
+#: Legal-form suffixes and company words that mark a line as the organization's name.
+COMPANY_SUFFIXES = re.compile(
+    r"(?i)(?<![\w])(ltda|ltd|s/?a|s\.a|s/c|inc|llc|llp|plc|gmbh|ag|corp|corporation|co\.|"
+    r"company|limited|sarl|s\.?l|s\.?r\.?l|b\.?v|pty|eireli|epp|me|k\.?k|oy|ab|as|spa|"
+    r"group|holding|holdings)\.?(?![\w])"
+)
+COMPANY_CJK = ("有限公司", "股份有限公司", "株式会社", "(株)", "（株）", "公司", "集团", "有限会社")
+#: Street and postcode words that mark an address line.
+ADDRESS_WORDS = re.compile(
+    r"(?i)(?<![\w])(rua|r\.|av\.?|avenida|alameda|al\.|travessa|tv\.|pra[cç]a|rodovia|rod\.|"
+    r"estrada|largo|cep|jd\.|jardim|bairro|andar|sala|conj\.?|"
+    r"street|st\.|road|rd\.?|avenue|ave\.?|blvd\.?|boulevard|suite|ste\.|floor|fl\.|drive|"
+    r"dr\.|lane|ln\.|way|p\.?o\.? box|zip|calle|avda\.?|carrera|stra(ss|ß)e|str\.|platz|"
+    r"rue|chemin|via|viale|piazza)(?![\w])"
+)
+ADDRESS_CJK = (
+    "路",
+    "街",
+    "号",
+    "區",
+    "区",
+    "市",
+    "省",
+    "大道",
+    "大厦",
+    "楼",
+    "室",
+    "〒",
+    "丁目",
+    "番地",
+    "県",
+    "ビル",
+    "階",
+    "町",
+)
+POSTCODE = re.compile(
+    r"(?i)\b(cep:?\s*\d{5}-?\d{3}|\d{5}-\d{3}|\d{5}(-\d{4})?\b(?=\s*$)|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|"
+    r"〒\s*\d{3}-?\d{4}|\d{4}-\d{3})"
+)
+CONTACT_LABEL = re.compile(
+    r"(?i)(?<![\w])(tel|tels|fone|fones|phone|telefone|cel|celular|mobile|mob|fax|pabx|"
+    r"whatsapp|e-?mail|site|web|nextel|id|tel/fax|ramal|ext)\b[.:]?"
+)
+NAME_PARTICLES = frozenset(
+    "da de do dos das e di del della van von der den la le y bin al dos du st jr jr. sr".split()
+)
+#: Common first names (several languages) that strengthen a name-shaped line.
+FIRST_NAMES = frozenset(
+    """
+    ana maria jose joao antonio francisco carlos paulo pedro lucas luiz luis marcos marcio
+    gabriel rafael daniel marcelo bruno eduardo felipe rodrigo manoel mateus andre fernando
+    fabio leonardo gustavo guilherme leandro tiago thiago ricardo roberto sergio jorge renan
+    renato alexandre vitor victor diego julio cesar mario miguel rui nuno hugo vasco
+    juliana mariana fernanda patricia aline camila amanda bruna jessica leticia julia
+    luciana vanessa adriana beatriz larissa sandra claudia carla helena paula sofia
+    raquel cristina eliete aguinaldo valdeci altair
+    john james robert michael william david richard joseph thomas charles christopher
+    matthew anthony mark steven paul andrew joshua kevin brian george edward peter
+    mary patricia jennifer linda elizabeth barbara susan sarah karen lisa nancy emily
+    anna laura emma olivia sophia hans klaus stefan thomas jean pierre marie luca marco
+    """.split()
+)
+FREE_MAIL = frozenset(
+    """
+    gmail hotmail outlook live msn yahoo aol icloud me mac bol terra uol ig r7 globo zipmail
+    gmx web mail yandex protonmail qq 163 126 sina sohu foxmail yeah naver
+    """.split()
+)
+TLDS = frozenset(
+    """
+    com net org edu gov info biz io co br pt es de fr it uk us ca au cn jp kr in mx ar cl
+    nl be ch at se no dk fi pl ru tv me app dev xyz online store shop site tech
+    """.split()
+)
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    """One word as Tesseract read it: text, confidence in [0, 1] and its box in pixels."""
+
+    text: str
+    conf: float
+    left: int
+    top: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """A printed line: its words left to right and the box around them."""
+
+    words: tuple[OcrWord, ...]
+    left: int
+    top: int
+    width: int
+    #: Median word height, a stand-in for the font size.
+    height: int
+
+    @classmethod
+    def from_words(cls, words: Sequence[OcrWord]) -> OcrLine:
+        """Build a line from its words, ordered left to right."""
+        ordered = tuple(sorted(words, key=lambda w: w.left))
+        left = min(w.left for w in ordered)
+        top = min(w.top for w in ordered)
+        right = max(w.left + w.width for w in ordered)
+        heights = sorted(w.height for w in ordered)
+        return cls(ordered, left, top, right - left, heights[len(heights) // 2])
+
+    @classmethod
+    def from_text(cls, text: str, index: int = 0) -> OcrLine:
+        """Build a line from plain text: every word sure, every line the same size."""
+        words = [
+            OcrWord(part, 1.0, 10 * i, 30 * index, 10, 20) for i, part in enumerate(text.split())
+        ]
+        return cls.from_words(words)
+
+    @property
+    def text(self) -> str:
+        """The words joined with single spaces."""
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def center_y(self) -> float:
+        """Vertical middle of the line."""
+        return self.top + self.height / 2
+
+    @property
+    def conf(self) -> float:
+        """Mean word confidence, weighted by word length."""
+        weight = sum(len(w.text) for w in self.words)
+        return sum(w.conf * len(w.text) for w in self.words) / max(weight, 1)
+
+
+@dataclass
+class CardFields:
+    """Contact fields read from one card, each with a confidence in [0, 1]."""
+
+    name: str | None = None
+    title: str | None = None
+    company: str | None = None
+    emails: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    website: str | None = None
+    address: str | None = None
+    confidence: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Line:
+    """A cleaned line with what the parser learned about it."""
+
+    text: str
+    height: float
+    conf: float
+    index: int
+    used: set[str] = field(default_factory=set)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents, for keyword matching."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def has_cjk(text: str) -> bool:
+    """Tell whether the text holds CJK ideographs or kana."""
+    return any("\u3040" <= c <= "\u30ff" or "\u3400" <= c <= "\u9fff" for c in text)
+
+
+_EDGE_JUNK = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def _clean_line(line: OcrLine) -> tuple[str, float] | None:
+    """Drop unsure junk words at the ends of a line; None if nothing readable is left."""
+    words = list(line.words)
+
+    def junk(word: OcrWord) -> bool:
+        alnum = sum(c.isalnum() for c in word.text)
+        return (
+            alnum == 0
+            or (word.conf < 0.4 and alnum <= 2)
+            or (len(word.text) == 1 and word.conf < 0.75)
+        )
+
+    while words and junk(words[0]):
+        words.pop(0)
+    while words and junk(words[-1]):
+        words.pop()
+    if not words:
+        return None
+    text = " ".join(w.text for w in words)
+    text = text.strip(" |«»“”\"'`~_=*-—–")
+    alnum = sum(c.isalnum() for c in text)
+    conf = sum(w.conf * len(w.text) for w in words) / max(sum(len(w.text) for w in words), 1)
+    if alnum < 2 or conf < 0.45 or (conf < 0.6 and alnum < 6):
+        return None
+    return text, conf
+
+
+def _lines(source: Sequence[OcrLine] | str) -> list[_Line]:
+    """Normalize the parser's input into cleaned lines in reading order."""
+    if isinstance(source, str):
+        raw = [OcrLine.from_text(t, i) for i, t in enumerate(source.splitlines()) if t.strip()]
+    else:
+        raw = list(source)
+    out: list[_Line] = []
+    for line in raw:
+        cleaned = _clean_line(line)
+        if cleaned:
+            out.append(_Line(cleaned[0], float(line.height), cleaned[1], len(out)))
+    return out
+
+
+# --------------------------------------------------------------------------- emails, web
+
+_AT_LIKE = r"(?:@|\(at\)|\[at\]|\s+at\s+|©|®|\(d|\(a|Q(?=[a-z0-9]))"
+_EMAIL = re.compile(
+    rf"([A-Za-z0-9][A-Za-z0-9._%+-]*)\s*{_AT_LIKE}\s*([A-Za-z0-9-]+(?:\s?\.\s?[A-Za-z0-9-]+)+)"
+)
+
+
+def find_emails(lines: Sequence[_Line]) -> list[tuple[str, float, int]]:
+    """Return (email, confidence, line index) for each valid email address seen."""
+    found: list[tuple[str, float, int]] = []
+    for line in lines:
+        for match in _EMAIL.finditer(line.text):
+            local, domain = match.group(1), re.sub(r"\s", "", match.group(2))
+            repaired = "@" not in match.group(0)
+            if (
+                repaired
+                and not re.search(r"(?i)e-?mail|@", line.text)
+                and match.group(0).count("Q")
+            ):
+                continue  # a stray Q is only trusted as "@" on an email line
+            candidate = f"{local}@{domain}".lower().strip(".")
+            tld = candidate.rsplit(".", 1)[-1]
+            if tld not in TLDS and not (len(tld) == 2 and tld.isalpha()):
+                continue
+            try:
+                email = validate_email(candidate, check_deliverability=False).normalized.lower()
+            except EmailNotValidError:
+                continue
+            if email not in (e for e, _, _ in found):
+                found.append((email, line.conf * (0.8 if repaired else 1.0), line.index))
+                line.used.add("email")
+    return found
+
+
+_WEBSITE = re.compile(
+    r"(?i)(?<![@\w.])((?:https?://)?(?:www\s?[.,]?\s?)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+"
+    r"(?:/[\w./%-]*)?)"
+)
+
+
+def find_website(lines: Sequence[_Line]) -> tuple[str, float, int] | None:
+    """Return the first website-looking token (www., http, or a known TLD), if any."""
+    best: tuple[str, float, int] | None = None
+    for line in lines:
+        for match in _WEBSITE.finditer(line.text):
+            raw = match.group(1)
+            tail = line.text[match.end() : match.end() + 1]
+            if tail == "@":
+                continue
+            site = re.sub(r"(?i)^(https?://)?www[\s.,]*", "www.", raw).lower().rstrip("./")
+            host = re.sub(r"^(https?://)?", "", site).split("/")[0]
+            labels = host.split(".")
+            explicit = raw.lower().startswith(("www", "http"))
+            if labels[-1] not in TLDS or len(labels) < 2 + (labels[0] == "www"):
+                continue
+            if not explicit and len(labels) < 2:
+                continue
+            score = line.conf * (1.0 if explicit else 0.8)
+            if best is None or (explicit and not best[0].startswith("www")):
+                best = (site, score, line.index)
+                line.used.add("website")
+    return best
+
+
+def _domain_cores(emails: Iterable[str], website: str | None) -> list[str]:
+    """Return the distinctive part of the card's domains (or free-mail local parts)."""
+    cores: list[str] = []
+    for email in emails:
+        local, domain = email.split("@", 1)
+        core = domain.split(".")[0]
+        cores.append(re.sub(r"\d+$", "", local) if core in FREE_MAIL else core)
+    if website:
+        host = re.sub(r"^(https?://)?(www\.)?", "", website).split("/")[0]
+        path = website.split("/", 1)[1] if "/" in website else ""
+        cores.append(host.split(".")[0])
+        if path:
+            cores.append(path.split("/")[0])
+    return [c for c in dict.fromkeys(cores) if len(c) >= 3]
+
+
+# --------------------------------------------------------------------------- phones
+
+_PHONE_RUN = re.compile(r"(?<![\w*])\+?\(?\d[\d\s().-]{5,}\d(?![\w*])")
+_LOCAL = re.compile(r"^(?:\d[.\s]?)?\d{4}[-.\s]?\d{4}$")
+_POSTCODE_SHAPE = re.compile(r"^\d{5}-\d{3}$|^\d{4}-\d{3}$")
+
+
+def find_phones(lines: Sequence[_Line], region: str | None) -> list[tuple[str, float, int]]:
+    """Return (phone, confidence, line index) for each telephone number printed.
+
+    Numbers valid for `region` (or with a + country code) come back in international
+    format; shorter local numbers (no area code) are kept as printed, digits and dashes.
+    """
+    found: list[tuple[str, float, int]] = []
+    seen: set[str] = set()
+    for line in lines:
+        text = re.sub(r"(?i)ramal\s*\d+|ext\.?\s*\d+|\bID\.?\s*[\d*]+", " ", line.text)
+        text = re.sub(r"(?i)cep:?\s*\d{5}-?\d{3}", " ", text)
+        labelled = bool(CONTACT_LABEL.search(line.text))
+        for chunk in re.split(r"\s/\s|\s{2,}|\|", text):
+            for match in _PHONE_RUN.finditer(chunk):
+                for number, conf in _phone_candidates(match.group(0), region, labelled):
+                    digits = re.sub(r"\D", "", number)
+                    if any(d.endswith(digits[-8:]) for d in seen):
+                        continue
+                    seen.add(digits)
+                    found.append((number, conf * line.conf, line.index))
+                    line.used.add("phone")
+    return found
+
+
+def _phone_candidates(run: str, region: str | None, labelled: bool) -> list[tuple[str, float]]:
+    """Split a run of digits into phone numbers, valid ones first, local ones as printed."""
+    run = run.strip(" .-")
+    out: list[tuple[str, float]] = []
+    matcher = phonenumbers.PhoneNumberMatcher(run, region or "ZZ", phonenumbers.Leniency.VALID)
+    spans = []
+    for match in matcher:
+        out.append((_format(match.number), 0.95))
+        spans.append((match.start, match.end))
+    rest = run
+    for start, end in reversed(spans):
+        rest = rest[:start] + " / " + rest[end:]
+    for piece in re.split(r"\s/\s", rest):
+        out.extend(_local_numbers(piece, region, labelled))
+    return out
+
+
+def _local_numbers(piece: str, region: str | None, labelled: bool) -> list[tuple[str, float]]:
+    """Read numbers printed without an area code (e.g. "2646-6123", "9.9679-9468")."""
+    out: list[tuple[str, float]] = []
+    for part in re.findall(r"(?:\d[.\s])?\d{4,5}[-.]\d{4}|\d{4}\s\d{4}", piece):
+        part = part.strip()
+        if _POSTCODE_SHAPE.match(part):
+            continue
+        if " " in part and "-" not in part and not labelled:
+            continue
+        parsed = _parse(part, region)
+        if parsed is not None:
+            out.append((parsed, 0.85))
+        elif _LOCAL.match(part) or re.match(r"^\d{5}-\d{4}$", part):
+            out.append((re.sub(r"\s", "", part), 0.7))
+    return out
+
+
+def _parse(text: str, region: str | None) -> str | None:
+    """Return the number in international format if it is valid, else None."""
+    try:
+        number = phonenumbers.parse(text, region or None)
+    except phonenumbers.NumberParseException:
+        return None
+    return _format(number) if phonenumbers.is_valid_number(number) else None
+
+
+def _format(number: phonenumbers.PhoneNumber) -> str:
+    """Format a parsed number for storage and display."""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+# --------------------------------------------------------------------------- titles, names
+
+
+def _title_score(text: str) -> float:
+    """Return how much the line reads like a job title (0 when it does not)."""
+    if "@" in text or sum(c.isdigit() for c in text) > 0:
+        return 0.0
+    if has_cjk(text):
+        return 0.9 if any(k in text for k in TITLE_CJK) and len(text) <= 16 else 0.0
+    words = re.findall(r"[\w-]+", fold(text))
+    if not words or len(words) > 7:
+        return 0.0
+    hits = sum(1 for w in words if w in TITLE_WORDS)
+    if not hits:
+        return 0.0
+    return min(1.0, 0.75 + 0.1 * hits)
+
+
+def find_title(lines: Sequence[_Line]) -> tuple[str, float, int] | None:
+    """Return the first line that reads like a job title."""
+    for line in lines:
+        if line.used:
+            continue
+        score = _title_score(line.text)
+        if score:
+            line.used.add("title")
+            return line.text, score * line.conf, line.index
+    return None
+
+
+def _name_shape(text: str) -> float:
+    """Return how much a line looks like a person's name by its shape alone."""
+    if any(c.isdigit() for c in text) or "@" in text:
+        return 0.0
+    if has_cjk(text):
+        core = text.replace(" ", "").replace("　", "")
+        plain = all(has_cjk(c) for c in core)
+        return 0.5 if plain and 2 <= len(core) <= 4 else 0.0
+    words = text.replace("’", "'").split()
+    if not 1 <= len(words) <= 5:
+        return 0.0
+    if ADDRESS_WORDS.search(text) or COMPANY_SUFFIXES.search(text) or CONTACT_LABEL.search(text):
+        return 0.0
+    score = 0.5
+    for word in words:
+        bare = word.strip(".,()")
+        if fold(bare) in NAME_PARTICLES:
+            continue
+        if not re.fullmatch(r"[^\W\d_][^\W\d_'’.-]*\.?", bare):
+            return 0.0
+        if not bare[0].isupper():
+            return 0.0
+        if len(bare) > 2 and bare.isupper():
+            score -= 0.15
+    if len(words) == 1:
+        score -= 0.2
+    return max(score, 0.0)
+
+
+def _echoes_email(text: str, emails: Sequence[str]) -> bool:
+    """Tell whether a name-like line shares a name part with an email's local part."""
+    tokens = [t for t in re.findall(r"\w+", fold(text)) if len(t) >= 3]
+    for email in emails:
+        local = re.sub(r"[^a-z]", "", email.split("@")[0])
+        if any(t in local for t in tokens):
+            return True
+        if (
+            tokens
+            and len(local) >= 4
+            and fuzz.ratio(local, "".join(t[0] for t in tokens[:-1]) + tokens[-1]) > 85
+        ):
+            return True
+    return False
+
+
+def find_name(
+    lines: Sequence[_Line], title_index: int | None, emails: Sequence[str]
+) -> tuple[str, float, int] | None:
+    """Return the line most like a person's name, if one is likely enough."""
+    heights = sorted(line.height for line in lines) or [1.0]
+    median = heights[len(heights) // 2]
+    best: tuple[str, float, int] | None = None
+    for line in lines:
+        if line.used:
+            continue
+        shape = _name_shape(line.text)
+        if not shape:
+            continue
+        score = shape
+        if title_index is not None and abs(line.index - title_index) == 1:
+            score += 0.35
+        if emails and _echoes_email(line.text, emails):
+            score += 0.25
+        first = fold(line.text.split()[0]).strip(".,")
+        if first in FIRST_NAMES:
+            score += 0.2
+        if line.height >= median:
+            score += 0.05
+        score = min(score, 1.0) * line.conf
+        if score >= 0.65 and (best is None or score > best[1]):
+            best = (line.text, score, line.index)
+    if best:
+        lines[best[2]].used.add("name")
+    return best
+
+
+# --------------------------------------------------------------------------- company
+
+
+def _squash(text: str) -> str:
+    """Fold and keep only letters and digits, for comparing with domain names."""
+    return re.sub(r"[^a-z0-9]", "", fold(text))
+
+
+def find_company(lines: Sequence[_Line], cores: Sequence[str]) -> tuple[str, float, int] | None:
+    """Return the organization's name: legal suffix, domain echo, or largest text."""
+    free = [line for line in lines if not line.used]
+    for line in free:
+        if (COMPANY_SUFFIXES.search(line.text) and _alpha_ratio(line.text) > 0.6) or any(
+            k in line.text for k in COMPANY_CJK
+        ):
+            line.used.add("company")
+            return line.text, 0.85 * line.conf, line.index
+    echoes = []
+    for line in free:
+        squashed = _squash(line.text)
+        if len(squashed) < 3 or _alpha_ratio(line.text) < 0.7:
+            continue
+        score = max(
+            (fuzz.partial_ratio(squashed, core) for core in cores if len(core) >= 3), default=0
+        )
+        if score >= 85:
+            echoes.append((score, line))
+    if echoes:
+        echoes.sort(key=lambda pair: (-pair[0], -pair[1].height))
+        line = echoes[0][1]
+        text = _extend_with_echoes(line, lines, cores)
+        return text, 0.8 * line.conf, line.index
+    return _largest_text(free)
+
+
+def _extend_with_echoes(line: _Line, lines: Sequence[_Line], cores: Sequence[str]) -> str:
+    """Join the next line too when it also echoes the domain ("DOMÍNIO" + "AUTO PEÇAS")."""
+    text = line.text
+    line.used.add("company")
+    if line.index + 1 < len(lines):
+        nxt = lines[line.index + 1]
+        squashed = _squash(nxt.text)
+        if not nxt.used and len(squashed) >= 4 and any(squashed in core for core in cores):
+            nxt.used.add("company")
+            text = f"{text} {nxt.text}"
+    return text
+
+
+def _alpha_ratio(text: str) -> float:
+    """Share of letters among the non-space characters."""
+    chars = [c for c in text if not c.isspace()]
+    return sum(c.isalpha() for c in chars) / max(len(chars), 1)
+
+
+def _largest_text(lines: Sequence[_Line]) -> tuple[str, float, int] | None:
+    """Fall back to the largest confidently read, mostly-letter line."""
+    candidates = [
+        line
+        for line in lines
+        if not line.used
+        and line.conf >= 0.75
+        and _alpha_ratio(line.text) >= 0.8
+        and len(_squash(line.text)) >= 3
+        and not ADDRESS_WORDS.search(line.text)
+        and len(line.text.split()) <= 6
+    ]
+    if not candidates:
+        return None
+    line = max(candidates, key=lambda item: item.height)
+    line.used.add("company")
+    return line.text, 0.45 * line.conf, line.index
+
+
+# --------------------------------------------------------------------------- address
+
+
+def _address_score(text: str) -> float:
+    """Return how much a line reads like part of a postal address."""
+    if has_cjk(text):
+        hits = sum(1 for k in ADDRESS_CJK if k in text)
+        return min(1.0, 0.3 * hits) if any(c.isdigit() for c in text) or hits >= 2 else 0.0
+    score = 0.0
+    if ADDRESS_WORDS.search(text):
+        score += 0.6
+    if POSTCODE.search(text):
+        score += 0.5
+    if score and re.search(r"\d", text):
+        score += 0.2
+    return min(score, 1.0)
+
+
+def _strip_contacts(text: str) -> str:
+    """Cut phone, email and web parts and reference notes out of an address line."""
+    text = re.split(r"(?i)(?<![\w])(?:tel|fone|fones|cel|fax|pabx|e-?mail|phone)\b", text)[0]
+    text = re.sub(r"\((?:pr[oó]x|prox|ao lado|em frente)[^)]*\)?", "", text, flags=re.I)
+    text = re.sub(r"\S+@\S+|www\.\S+", "", text)
+    text = re.sub(r"(?i)^(endere[cç]o|address|add|end)\s*[:.]\s*", "", text)
+    text = text.replace(" | ", ", ").replace("|", ", ")
+    return re.sub(r"\s+", " ", text).strip(" ,;-–")
+
+
+def find_address(lines: Sequence[_Line]) -> tuple[str, float, int] | None:
+    """Return the street address: the first address line and the lines that continue it."""
+    for i, line in enumerate(lines):
+        score = _address_score(line.text)
+        if score < 0.6 or "email" in line.used:
+            continue
+        parts = [_strip_contacts(line.text)]
+        confs = [line.conf]
+        for nxt in lines[i + 1 : i + 3]:
+            if nxt.used - {"phone"} or re.match(r"(?i)^\W*(rua|av\.?|avenida|r\.)\s", nxt.text):
+                break
+            next_score = _address_score(nxt.text)
+            short_place = len(nxt.text.split()) <= 6 and not any(c.isdigit() for c in nxt.text)
+            if next_score < 0.5 and not short_place:
+                break
+            if abs(nxt.height - line.height) > 0.4 * max(line.height, 1):
+                break
+            part = _strip_contacts(nxt.text)
+            if part:
+                parts.append(part)
+                confs.append(nxt.conf)
+        address = ", ".join(p for p in parts if p)
+        if len(_squash(address)) < 6:
+            continue
+        line.used.add("address")
+        return address, score * sum(confs) / len(confs), i
+    return None
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def parse_card(source: Sequence[OcrLine] | str, *, region: str | None = None) -> CardFields:
+    """Parse a card's OCR lines (or plain text, one printed line per line) into fields.
+
+    `region` is the ISO country code used for phone numbers printed without a country
+    code (the edition's default region); None accepts only numbers with a + prefix.
+    """
+    lines = _lines(source)
+    result = CardFields()
+    conf: dict[str, float] = dict.fromkeys(FIELDS, 0.0)
+
+    emails = find_emails(lines)
+    result.emails = [e for e, _, _ in emails]
+    conf["emails"] = min((c for _, c, _ in emails), default=0.0)
+
+    website = find_website(lines)
+    if website:
+        result.website, conf["website"] = website[0], website[1]
+
+    phones = find_phones(lines, region)
+    result.phones = [p for p, _, _ in phones]
+    conf["phones"] = min((c for _, c, _ in phones), default=0.0)
+
+    title = find_title(lines)
+    if title:
+        result.title, conf["title"] = title[0], title[1]
+
+    name = find_name(lines, title[2] if title else None, result.emails)
+    if name:
+        result.name, conf["name"] = name[0], name[1]
+
+    address = find_address(lines)
+    if address:
+        result.address, conf["address"] = address[0], address[1]
+
+    company = find_company(lines, _domain_cores(result.emails, result.website))
+    if company:
+        result.company, conf["company"] = company[0], company[1]
+
+    result.confidence = {k: round(min(max(v, 0.0), 1.0), 3) for k, v in conf.items()}
+    return result

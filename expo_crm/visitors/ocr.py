@@ -1,0 +1,491 @@
+"""Read business cards from photos: decode safely, find the card, orient it, run Tesseract.
+
+The pipeline is deliberately cheap on the common path (an upright card in a phone photo):
+one guarded decode (JPEG draft mode shrinks 12-megapixel photos while decoding), one
+contour search for the card, one Tesseract pass. Only when that pass reads poorly does
+the reader ask Tesseract's orientation-and-script detector (OSD) whether the card is
+sideways, upside down or in Chinese/Japanese, and read again.
+
+`read_card` is the entry point for the kiosk; `readings_as_json` serves the CLI.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import re
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytesseract
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from expo_crm.visitors.cardparse import FIELDS, CardFields, OcrLine, OcrWord, parse_card
+
+log = logging.getLogger(__name__)
+
+# Tesseract's OpenMP threads fight each other on small images and with our process pool;
+# one thread per Tesseract process is both faster per card and fairer to the kiosk.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+#: Uploads above this many bytes are refused before any decoding.
+MAX_UPLOAD_BYTES = 40 * 1024 * 1024
+#: Images above this many pixels (per the header) are refused: decompression-bomb guard.
+MAX_PIXELS = 40_000_000
+#: Photos are shrunk so their longer side is at most this while decoding.
+WORK_SIDE = 1600
+#: The cropped card is scaled so its longer side is this before OCR.
+OCR_SIDE = 1400
+#: Sparse-text layout (cards are scattered text, not paragraphs), LSTM engine, and
+#: Sauvola local thresholding, which copes with coloured and shaded card backgrounds.
+TESSERACT_CONFIG = "--psm 11 --oem 1 -c thresholding_method=2 -c thresholding_window_size=0.2"
+#: Confident characters (see `reading_quality`) above which a pass is taken as upright;
+#: below it the reader asks OSD about rotation and script and reads again.
+GOOD_READING = 25.0
+
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "BMP", "TIFF", "MPO"}
+
+#: Tesseract language packs to read a card printed in a region's usual language.
+REGION_LANGUAGES = {
+    "BR": "por",
+    "PT": "por",
+    "AO": "por",
+    "MZ": "por",
+    "CN": "chi_sim",
+    "SG": "chi_sim",
+    "JP": "jpn",
+}
+#: Tesseract OSD script names mapped to the language pack that reads them.
+SCRIPT_LANGUAGES = {
+    "Han": "chi_sim",
+    "Japanese": "jpn",
+    "Hiragana": "jpn",
+    "Katakana": "jpn",
+}
+
+
+class CardImageError(ValueError):
+    """The uploaded bytes cannot be read as a photo of a business card.
+
+    ``str(error)`` is a short message fit to show the person at the kiosk.
+    """
+
+
+@dataclass
+class CardReading:
+    """What the reader found on one card, with how sure it is and how long it took."""
+
+    name: str | None = None
+    title: str | None = None
+    company: str | None = None
+    emails: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    website: str | None = None
+    address: str | None = None
+    #: Confidence in [0, 1] per field name; 0 for fields not found.
+    confidence: dict[str, float] = field(default_factory=dict)
+    raw_text: str = ""
+    #: Seconds spent per stage ("decode", "locate", "ocr", "parse", "total").
+    timings: dict[str, float] = field(default_factory=dict)
+    #: Degrees the card was rotated clockwise to read it upright.
+    rotation: int = 0
+    languages: str = ""
+
+    def fields_json(self) -> dict[str, object]:
+        """Return the fields in the `expo-crm cards read --json` shape."""
+        data = {name: getattr(self, name) for name in FIELDS}
+        data["confidence"] = {name: round(self.confidence.get(name, 0.0), 3) for name in FIELDS}
+        return data
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def decode_image(data: bytes, *, max_side: int = WORK_SIDE) -> np.ndarray:
+    """Decode uploaded bytes into a BGR array whose longer side is at most `max_side`.
+
+    The header is checked before any pixel is decoded, so huge or hostile files are
+    refused in milliseconds. EXIF orientation is applied (and later verified).
+
+    Raises CardImageError for empty, non-image, oversized, truncated or blank input.
+    """
+    if not data:
+        raise CardImageError("The photo is empty. Please take the picture again.")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise CardImageError("The photo file is too large (over 40 MB).")
+    try:
+        image = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError) as exc:
+        raise CardImageError("This file is not a photo we can read (JPEG or PNG).") from exc
+    if image.format not in ACCEPTED_FORMATS:
+        raise CardImageError("This file is not a photo we can read (JPEG or PNG).")
+    width, height = image.size
+    if width < 64 or height < 64:
+        raise CardImageError("The photo is too small to read a card from.")
+    if width * height > MAX_PIXELS:
+        raise CardImageError("The photo has too many pixels (over 40 megapixels).")
+    if image.format in {"JPEG", "MPO"}:
+        # Let libjpeg scale by 1/2, 1/4 or 1/8 while decoding: 12 MP decodes like 720p.
+        image.draft("RGB", (max_side, max_side))
+    try:
+        image.load()
+        image = ImageOps.exif_transpose(image)
+        image = image.convert("RGB")
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise CardImageError("The photo is damaged or incomplete. Please try again.") from exc
+    if max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
+    bgr = cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2BGR)
+    _reject_blank(bgr)
+    return bgr
+
+
+def _reject_blank(bgr: np.ndarray) -> None:
+    """Raise CardImageError when the photo is (nearly) uniform: no card, lens covered."""
+    gray = cv2.cvtColor(
+        cv2.resize(bgr, (320, 320), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY
+    )
+    edges = cv2.Canny(gray, 40, 120)
+    if float(gray.std()) < 6.0 or np.count_nonzero(edges) < 0.002 * edges.size:
+        raise CardImageError("No card is visible in the photo. Hold the card in the frame.")
+
+
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+# --------------------------------------------------------------------------- locating
+
+
+def _order_corners(points: np.ndarray) -> np.ndarray:
+    """Order four points as top-left, top-right, bottom-right, bottom-left."""
+    pts = points.reshape(4, 2).astype(np.float32)
+    total = pts.sum(axis=1)
+    diff = np.diff(pts, axis=1).ravel()
+    return np.array(
+        [pts[np.argmin(total)], pts[np.argmin(diff)], pts[np.argmax(total)], pts[np.argmax(diff)]],
+        dtype=np.float32,
+    )
+
+
+def find_card_quad(bgr: np.ndarray) -> np.ndarray | None:
+    """Return the card's four corners in `bgr` coordinates, or None if no card edge is seen.
+
+    The card is the largest convex four-sided contour covering 12-97 % of the photo in
+    an edge map; photos where the card fills the frame return None (use the whole photo).
+    """
+    scale = 640 / max(bgr.shape[:2])
+    small = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    gray = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), (5, 5), 0)
+    sat = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_BGR2HSV)[:, :, 1], (5, 5), 0)
+    edges = cv2.Canny(gray, 30, 90) | cv2.Canny(sat, 30, 90)
+    edges = cv2.dilate(edges, np.ones((3, 3), np.uint8))
+    contours, _ = cv2.findContours(edges, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    area = small.shape[0] * small.shape[1]
+    for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:5]:
+        hull = cv2.convexHull(contour)
+        hull_area = cv2.contourArea(hull)
+        if not 0.12 * area <= hull_area <= 0.97 * area:
+            continue
+        approx = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+        if len(approx) == 4:
+            quad = approx
+        else:
+            rect = cv2.minAreaRect(hull)
+            if hull_area < 0.85 * rect[1][0] * rect[1][1]:
+                continue  # not card-shaped: clutter, a hand, several objects
+            quad = cv2.boxPoints(rect)
+        return _order_corners(np.asarray(quad) / scale)
+    return None
+
+
+def crop_card(bgr: np.ndarray) -> np.ndarray:
+    """Return the card flattened by a perspective warp, or the whole photo if none is found."""
+    quad = find_card_quad(bgr)
+    if quad is None:
+        return bgr
+    tl, tr, br, bl = quad
+    width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
+    height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
+    if width < 64 or height < 64:
+        return bgr
+    target = np.array(
+        [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32
+    )
+    matrix = cv2.getPerspectiveTransform(quad, target)
+    return cv2.warpPerspective(bgr, matrix, (width, height), flags=cv2.INTER_LINEAR)
+
+
+def prepare_for_ocr(card: np.ndarray, *, side: int = OCR_SIDE) -> np.ndarray:
+    """Return the card at OCR resolution as dark text on white, whatever its colours.
+
+    Each pixel's distance from the local background (a coarse median) is what marks
+    ink, so white-on-dark panels and coloured stripes read like black on white;
+    Tesseract then binarizes the result (Sauvola).
+    """
+    scale = side / max(card.shape[:2])
+    interpolation = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
+    card = cv2.resize(card, None, fx=scale, fy=scale, interpolation=interpolation)
+    gray = cv2.cvtColor(card, cv2.COLOR_BGR2GRAY)
+    small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    background = cv2.resize(
+        cv2.medianBlur(small, 15), (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR
+    )
+    ink = cv2.subtract(cv2.absdiff(gray, background), 4)  # ignore paper texture
+    return cv2.subtract(255, cv2.multiply(ink, 2))
+
+
+def rotate(image: np.ndarray, degrees: int) -> np.ndarray:
+    """Rotate by a multiple of 90 degrees clockwise."""
+    codes = {
+        90: cv2.ROTATE_90_CLOCKWISE,
+        180: cv2.ROTATE_180,
+        270: cv2.ROTATE_90_COUNTERCLOCKWISE,
+    }
+    return cv2.rotate(image, codes[degrees % 360]) if degrees % 360 else image
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def default_languages(region: str | None) -> str:
+    """Return the Tesseract languages for cards of `region` (English always included)."""
+    lang = REGION_LANGUAGES.get((region or "").upper())
+    return f"{lang}+eng" if lang else "eng"
+
+
+def detect_orientation(gray: np.ndarray) -> tuple[int, str | None]:
+    """Ask Tesseract OSD how far to rotate the card clockwise, and which script it holds.
+
+    Returns (0, None) when OSD cannot decide (too little text).
+    """
+    scale = 1000 / max(gray.shape[:2])
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    try:
+        text = pytesseract.image_to_osd(small, config="--psm 0")
+    except pytesseract.TesseractError:
+        return 0, None
+    rotate_match = re.search(r"Rotate: (\d+)", text)
+    conf_match = re.search(r"Orientation confidence: ([\d.]+)", text)
+    script_match = re.search(r"Script: (\w+)", text)
+    degrees = int(rotate_match.group(1)) if rotate_match else 0
+    if conf_match and float(conf_match.group(1)) < 1.0:
+        degrees = 0
+    return degrees, script_match.group(1) if script_match else None
+
+
+def ocr_lines(gray: np.ndarray, languages: str) -> list[OcrLine]:
+    """Run Tesseract (sparse-text mode) and group its words into lines with boxes."""
+    data = pytesseract.image_to_data(
+        gray,
+        lang=languages,
+        config=TESSERACT_CONFIG,
+        output_type=pytesseract.Output.DICT,
+    )
+    lines: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for i, text in enumerate(data["text"]):
+        text = text.strip()
+        conf = float(data["conf"][i])
+        if not text or conf < 0:
+            continue
+        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+        lines.setdefault(key, []).append(
+            OcrWord(
+                text=text,
+                conf=conf / 100,
+                left=data["left"][i],
+                top=data["top"][i],
+                width=data["width"][i],
+                height=data["height"][i],
+            )
+        )
+    return merge_into_rows([OcrLine.from_words(words) for words in lines.values()])
+
+
+def merge_into_rows(lines: list[OcrLine]) -> list[OcrLine]:
+    """Join line fragments that sit on the same baseline, close together, into one line.
+
+    Sparse-text mode splits a printed line wherever the gap is wide; the parser works
+    better on whole printed lines (an address, "Tel 11 2785-4545 / 2783-6958").
+    """
+    lines = sorted(lines, key=lambda line: (line.top, line.left))
+    rows: list[list[OcrLine]] = []
+    for line in lines:
+        for row in rows:
+            last = row[-1]
+            same_row = abs(last.center_y - line.center_y) < 0.5 * min(last.height, line.height)
+            similar = 0.6 < line.height / max(last.height, 1) < 1.6
+            gap = line.left - (last.left + last.width)
+            if same_row and similar and -5 < gap < 3.0 * max(last.height, line.height):
+                row.append(line)
+                break
+        else:
+            rows.append([line])
+    merged = [OcrLine.from_words([w for part in row for w in part.words]) for row in rows]
+    return sorted(merged, key=lambda line: (line.top, line.left))
+
+
+def reading_quality(lines: Sequence[OcrLine]) -> float:
+    """Count characters in confidently read words: high upright, near zero when rotated.
+
+    Words need two or more letters or digits and confidence >= 0.85; CJK characters
+    count double since each carries a word's worth of text.
+    """
+    total = 0.0
+    for word in (w for line in lines for w in line.words):
+        cjk = sum(1 for c in word.text if _is_cjk(c))
+        alnum = sum(1 for c in word.text if c.isalnum())
+        if word.conf >= 0.85 and (alnum >= 2 or cjk):
+            total += alnum + cjk
+    return total
+
+
+def _is_cjk(char: str) -> bool:
+    """Tell whether a character is a CJK ideograph or Japanese kana."""
+    return "\u3040" <= char <= "\u30ff" or "\u3400" <= char <= "\u9fff"
+
+
+def read_card(
+    image_bytes: bytes,
+    *,
+    region: str | None = None,
+    languages: str | Sequence[str] | None = None,
+) -> CardReading:
+    """Read a business card photo into contact fields with confidences.
+
+    `region` is the ISO country code used to normalize phone numbers printed without a
+    country code and to choose the card's likely language; `languages` (Tesseract codes,
+    e.g. "por+eng" or ["jpn", "eng"]) overrides that choice.
+
+    Raises CardImageError when the bytes are not a usable photo.
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    bgr = decode_image(image_bytes)
+    timings["decode"] = time.perf_counter() - started
+
+    mark = time.perf_counter()
+    card = crop_card(bgr)
+    gray = prepare_for_ocr(card)
+    timings["locate"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    if isinstance(languages, str):
+        lang = languages
+    elif languages:
+        lang = "+".join(languages)
+    else:
+        lang = default_languages(region)
+    lines, rotation, lang = _read_oriented(gray, lang, fixed_languages=languages is not None)
+    timings["ocr"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    fields = parse_card(lines, region=region)
+    timings["parse"] = time.perf_counter() - mark
+    timings["total"] = time.perf_counter() - started
+    return _reading_from(fields, lines, timings, rotation, lang)
+
+
+def _read_oriented(
+    gray: np.ndarray, lang: str, *, fixed_languages: bool
+) -> tuple[list[OcrLine], int, str]:
+    """Read the card upright; if that reads poorly, let OSD pick rotation and script."""
+    degrees, script = 0, None
+    if gray.shape[0] > gray.shape[1] * 1.15:
+        # A portrait crop is often a landscape card turned sideways: ask OSD first.
+        degrees, script = detect_orientation(gray)
+    lines = ocr_lines(rotate(gray, degrees), lang)
+    quality = reading_quality(lines)
+    if quality >= GOOD_READING:
+        return lines, degrees, lang
+    osd_degrees, osd_script = detect_orientation(gray)
+    script = script or osd_script
+    retry_lang = lang
+    if not fixed_languages and script in SCRIPT_LANGUAGES:
+        retry_lang = f"{SCRIPT_LANGUAGES[script]}+eng"
+    candidates = {(osd_degrees, retry_lang), ((degrees + 180) % 360, lang)}
+    candidates.discard((degrees, lang))
+    best = (quality, lines, degrees, lang)
+    for cand_degrees, cand_lang in sorted(candidates):
+        cand_lines = ocr_lines(rotate(gray, cand_degrees), cand_lang)
+        cand_quality = reading_quality(cand_lines)
+        if cand_quality > best[0]:
+            best = (cand_quality, cand_lines, cand_degrees, cand_lang)
+        if cand_quality >= GOOD_READING:
+            break
+    return best[1], best[2], best[3]
+
+
+def _reading_from(
+    fields: CardFields,
+    lines: Sequence[OcrLine],
+    timings: dict[str, float],
+    rotation: int,
+    languages: str,
+) -> CardReading:
+    """Assemble the CardReading the kiosk and CLI consume."""
+    return CardReading(
+        name=fields.name,
+        title=fields.title,
+        company=fields.company,
+        emails=list(fields.emails),
+        phones=list(fields.phones),
+        website=fields.website,
+        address=fields.address,
+        confidence=dict(fields.confidence),
+        raw_text="\n".join(line.text for line in lines),
+        timings={k: round(v, 4) for k, v in timings.items()},
+        rotation=rotation,
+        languages=languages,
+    )
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def _read_path(args: tuple[str, str | None, str | None]) -> tuple[str, dict[str, object]]:
+    """Read one file for the pool; errors become an `error` entry, never an exception."""
+    path, region, languages = args
+    try:
+        reading = read_card(Path(path).read_bytes(), region=region, languages=languages)
+    except (CardImageError, OSError) as exc:
+        empty = CardReading().fields_json()
+        empty["error"] = str(exc)
+        return path, empty
+    result = reading.fields_json()
+    result["seconds"] = reading.timings.get("total")
+    return path, result
+
+
+def readings_as_json(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    region: str | None = None,
+    languages: str | None = None,
+    workers: int | None = None,
+) -> dict[str, dict[str, object]]:
+    """Read many card photos (in a process pool) into {path as given: fields}.
+
+    This is the payload of `expo-crm cards read IMAGE... --json`. Unreadable files get
+    empty fields and an `error` message rather than stopping the batch.
+    """
+    jobs = [(os.fspath(p), region, languages) for p in paths]
+    workers = workers or min(len(jobs), os.cpu_count() or 1)
+    if workers <= 1 or len(jobs) <= 1:
+        return dict(map(_read_path, jobs))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return dict(pool.map(_read_path, jobs))
+
+
+__all__ = [
+    "CardImageError",
+    "CardReading",
+    "decode_image",
+    "read_card",
+    "readings_as_json",
+]
