@@ -23,10 +23,16 @@ FIELDS = ("name", "title", "company", "emails", "phones", "website", "address")
 
 # --------------------------------------------------------------------------- vocabulary
 
+
+def _words(text: str) -> frozenset[str]:
+    """Make a vocabulary set from whitespace-separated words."""
+    return frozenset(text.split())
+
+
 #: Words that make a line a job title (lowercase, accents removed for Latin scripts).
-TITLE_WORDS = frozenset(
+TITLE_WORDS = _words(
     """
-    ceo cto cfo coo cio cmo vp svp evp founder cofounder co-founder president chairman
+    founder cofounder co-founder president chairman
     director manager engineer consultant consultor consultora specialist analyst designer
     developer architect representative coordinator supervisor officer partner owner
     executive assistant secretary accountant attorney lawyer advisor adviser head chief
@@ -39,8 +45,10 @@ TITLE_WORDS = frozenset(
     director directora ingeniero ingeniera jefe jefa ventas asesor asesora abogado
     geschaftsfuhrer leiter leiterin vertrieb berater beraterin ingenieur
     directeur directrice responsable ingenieur commercial
-    """.split()
+    """
 )
+#: Title acronyms, matched only in capitals ("CEO", not "cio" in a sentence).
+TITLE_ACRONYMS = _words("CEO CTO CFO COO CIO CMO CSO VP SVP EVP MD")
 TITLE_CJK = (
     "总经理",
     "副总经理",
@@ -73,9 +81,8 @@ TITLE_CJK = (
 )
 #: Legal-form suffixes and company words that mark a line as the organization's name.
 COMPANY_SUFFIXES = re.compile(
-    r"(?i)(?<![\w])(ltda|ltd|s/?a|s\.a|s/c|inc|llc|llp|plc|gmbh|ag|corp|corporation|co\.|"
-    r"company|limited|sarl|s\.?l|s\.?r\.?l|b\.?v|pty|eireli|epp|me|k\.?k|oy|ab|as|spa|"
-    r"group|holding|holdings)\.?(?![\w])"
+    r"(?i)(?<![\w])(ltda|ltd|s/a|s\.a|s/c|inc|llc|llp|plc|gmbh|corp|corporation|co\.|"
+    r"company|limited|sarl|s\.r\.l|b\.v|pty|eireli|k\.k|group|holding|holdings)\.?(?![\w])"
 )
 COMPANY_CJK = ("有限公司", "股份有限公司", "株式会社", "(株)", "（株）", "公司", "集团", "有限会社")
 #: Street and postcode words that mark an address line.
@@ -107,18 +114,18 @@ ADDRESS_CJK = (
     "町",
 )
 POSTCODE = re.compile(
-    r"(?i)\b(cep:?\s*\d{5}-?\d{3}|\d{5}-\d{3}|\d{5}(-\d{4})?\b(?=\s*$)|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|"
-    r"〒\s*\d{3}-?\d{4}|\d{4}-\d{3})"
+    r"(?i)\b(cep:?\s*\d{5}-?\d{3}|\d{5}-\d{3}\b|\d{5}(-\d{4})?\b(?=\s*$)|"
+    r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b|〒\s*\d{3}-?\d{4}|\d{4}-\d{3}\b)"
 )
 CONTACT_LABEL = re.compile(
     r"(?i)(?<![\w])(tel|tels|fone|fones|phone|telefone|cel|celular|mobile|mob|fax|pabx|"
     r"whatsapp|e-?mail|site|web|nextel|id|tel/fax|ramal|ext)\b[.:]?"
 )
-NAME_PARTICLES = frozenset(
-    "da de do dos das e di del della van von der den la le y bin al dos du st jr jr. sr".split()
+NAME_PARTICLES = _words(
+    "da de do dos das e di del della van von der den la le y bin al du st jr jr. sr"
 )
 #: Common first names (several languages) that strengthen a name-shaped line.
-FIRST_NAMES = frozenset(
+FIRST_NAMES = _words(
     """
     ana maria jose joao antonio francisco carlos paulo pedro lucas luiz luis marcos marcio
     gabriel rafael daniel marcelo bruno eduardo felipe rodrigo manoel mateus andre fernando
@@ -131,19 +138,19 @@ FIRST_NAMES = frozenset(
     matthew anthony mark steven paul andrew joshua kevin brian george edward peter
     mary patricia jennifer linda elizabeth barbara susan sarah karen lisa nancy emily
     anna laura emma olivia sophia hans klaus stefan thomas jean pierre marie luca marco
-    """.split()
+    """
 )
-FREE_MAIL = frozenset(
+FREE_MAIL = _words(
     """
     gmail hotmail outlook live msn yahoo aol icloud me mac bol terra uol ig r7 globo zipmail
     gmx web mail yandex protonmail qq 163 126 sina sohu foxmail yeah naver
-    """.split()
+    """
 )
-TLDS = frozenset(
+TLDS = _words(
     """
     com net org edu gov info biz io co br pt es de fr it uk us ca au cn jp kr in mx ar cl
     nl be ch at se no dk fi pl ru tv me app dev xyz online store shop site tech
-    """.split()
+    """
 )
 
 # --------------------------------------------------------------------------- data
@@ -192,8 +199,8 @@ class OcrLine:
 
     @property
     def text(self) -> str:
-        """The words joined with single spaces."""
-        return " ".join(w.text for w in self.words)
+        """The words joined with single spaces (none between CJK characters)."""
+        return join_words(w.text for w in self.words)
 
     @property
     def center_y(self) -> float:
@@ -230,6 +237,8 @@ class _Line:
     conf: float
     index: int
     used: set[str] = field(default_factory=set)
+    #: Read with low confidence: searched for emails, phones and websites only.
+    weak: bool = False
 
 
 # --------------------------------------------------------------------------- helpers
@@ -246,7 +255,14 @@ def has_cjk(text: str) -> bool:
     return any("\u3040" <= c <= "\u30ff" or "\u3400" <= c <= "\u9fff" for c in text)
 
 
-_EDGE_JUNK = re.compile(r"^[\W_]+|[\W_]+$")
+def join_words(words: Iterable[str]) -> str:
+    """Join words with spaces, except between CJK characters (Tesseract splits those)."""
+    out = ""
+    for word in words:
+        if out and not (has_cjk(out[-1]) and has_cjk(word[:1])):
+            out += " "
+        out += word
+    return out
 
 
 def _clean_line(line: OcrLine) -> tuple[str, float] | None:
@@ -267,13 +283,19 @@ def _clean_line(line: OcrLine) -> tuple[str, float] | None:
         words.pop()
     if not words:
         return None
-    text = " ".join(w.text for w in words)
+    text = join_words(w.text for w in words)
     text = text.strip(" |«»“”\"'`~_=*-—–")
     alnum = sum(c.isalnum() for c in text)
     conf = sum(w.conf * len(w.text) for w in words) / max(sum(len(w.text) for w in words), 1)
-    if alnum < 2 or conf < 0.45 or (conf < 0.6 and alnum < 6):
+    if alnum < 2 or conf < 0.25:
         return None
     return text, conf
+
+
+def _is_weak(text: str, conf: float) -> bool:
+    """Tell whether a line is too unsure (or too short) to be a name, company or address."""
+    alnum = sum(c.isalnum() for c in text)
+    return conf < 0.45 or (conf < 0.6 and alnum < 6)
 
 
 def _lines(source: Sequence[OcrLine] | str) -> list[_Line]:
@@ -286,13 +308,14 @@ def _lines(source: Sequence[OcrLine] | str) -> list[_Line]:
     for line in raw:
         cleaned = _clean_line(line)
         if cleaned:
-            out.append(_Line(cleaned[0], float(line.height), cleaned[1], len(out)))
+            text, conf = cleaned
+            out.append(_Line(text, float(line.height), conf, len(out), weak=_is_weak(text, conf)))
     return out
 
 
 # --------------------------------------------------------------------------- emails, web
 
-_AT_LIKE = r"(?:@|\(at\)|\[at\]|\s+at\s+|©|®|\(d|\(a|Q(?=[a-z0-9]))"
+_AT_LIKE = r"(?:@|\(at\)|\[at\]|\s+at\s+|©|®|\([Dda@]|Q(?=[a-z0-9]))"
 _EMAIL = re.compile(
     rf"([A-Za-z0-9][A-Za-z0-9._%+-]*)\s*{_AT_LIKE}\s*([A-Za-z0-9-]+(?:\s?\.\s?[A-Za-z0-9-]+)+)"
 )
@@ -305,12 +328,8 @@ def find_emails(lines: Sequence[_Line]) -> list[tuple[str, float, int]]:
         for match in _EMAIL.finditer(line.text):
             local, domain = match.group(1), re.sub(r"\s", "", match.group(2))
             repaired = "@" not in match.group(0)
-            if (
-                repaired
-                and not re.search(r"(?i)e-?mail|@", line.text)
-                and match.group(0).count("Q")
-            ):
-                continue  # a stray Q is only trusted as "@" on an email line
+            if repaired and any(c.isupper() for c in local):
+                continue  # "Q" or "(D" stands for "@" only inside an all-lowercase address
             candidate = f"{local}@{domain}".lower().strip(".")
             tld = candidate.rsplit(".", 1)[-1]
             if tld not in TLDS and not (len(tld) == 2 and tld.isalpha()):
@@ -326,32 +345,45 @@ def find_emails(lines: Sequence[_Line]) -> list[tuple[str, float, int]]:
 
 
 _WEBSITE = re.compile(
-    r"(?i)(?<![@\w.])((?:https?://)?(?:www\s?[.,]?\s?)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+"
-    r"(?:/[\w./%-]*)?)"
+    r"(?i)(?<![@\w.(])((?:https?://)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+(?:/[\w./%-]*)?)"
 )
+#: Second-level labels under a country code ("com.br", "co.jp") that are no one's name.
+_GENERIC_SLD = _words("com net org gov edu co ac ne or go mil nom")
 
 
-def find_website(lines: Sequence[_Line]) -> tuple[str, float, int] | None:
-    """Return the first website-looking token (www., http, or a known TLD), if any."""
+def _web_text(text: str) -> str:
+    """Undo OCR's spaces and commas inside web addresses ("WWW. site. com.br")."""
+    text = re.sub(r"(?i)\bw{3}\s*[.,]?\s*(?=[a-z0-9])", "www.", text)
+    return re.sub(r"(?<=\w)\s*\.\s+(?=(?:com|net|org|br|pt|co|jp|cn)\b)", ".", text)
+
+
+def find_website(lines: Sequence[_Line], emails: Sequence[str]) -> tuple[str, float, int] | None:
+    """Return the card's website: a www./http address, else a bare domain with a known TLD.
+
+    A bare domain that is only an email's domain is not taken as the website.
+    """
+    email_hosts = {e.split("@", 1)[1] for e in emails}
     best: tuple[str, float, int] | None = None
     for line in lines:
-        for match in _WEBSITE.finditer(line.text):
-            raw = match.group(1)
-            tail = line.text[match.end() : match.end() + 1]
-            if tail == "@":
+        text = _web_text(_EMAIL.sub(" ", line.text))
+        for match in _WEBSITE.finditer(text):
+            if text[match.end() : match.end() + 1] == "@":
                 continue
-            site = re.sub(r"(?i)^(https?://)?www[\s.,]*", "www.", raw).lower().rstrip("./")
+            site = match.group(1).lower().rstrip("./")
             host = re.sub(r"^(https?://)?", "", site).split("/")[0]
-            labels = host.split(".")
-            explicit = raw.lower().startswith(("www", "http"))
-            if labels[-1] not in TLDS or len(labels) < 2 + (labels[0] == "www"):
+            explicit = site.startswith(("www.", "http"))
+            labels = [x for x in host.split(".") if x != "www"]
+            if labels[-1] not in TLDS or len(labels) < 2:
                 continue
-            if not explicit and len(labels) < 2:
+            if len(labels) == 2 and labels[0] in _GENERIC_SLD:
                 continue
-            score = line.conf * (1.0 if explicit else 0.8)
-            if best is None or (explicit and not best[0].startswith("www")):
+            if not explicit and (host in email_hosts or len(labels[0]) < 3):
+                continue
+            score = line.conf * (1.0 if explicit else 0.75)
+            if best is None or score > best[1] + (0.3 if best[0].startswith("www.") else 0):
                 best = (site, score, line.index)
-                line.used.add("website")
+    if best:
+        lines[best[2]].used.add("website")
     return best
 
 
@@ -405,6 +437,10 @@ def find_phones(lines: Sequence[_Line], region: str | None) -> list[tuple[str, f
 def _phone_candidates(run: str, region: str | None, labelled: bool) -> list[tuple[str, float]]:
     """Split a run of digits into phone numbers, valid ones first, local ones as printed."""
     run = run.strip(" .-")
+    if 8 <= sum(c.isdigit() for c in run) <= 15:
+        whole = _parse(run, region)
+        if whole:
+            return [(whole, 0.95)]
     out: list[tuple[str, float]] = []
     matcher = phonenumbers.PhoneNumberMatcher(run, region or "ZZ", phonenumbers.Leniency.VALID)
     spans = []
@@ -420,8 +456,13 @@ def _phone_candidates(run: str, region: str | None, labelled: bool) -> list[tupl
 
 
 def _local_numbers(piece: str, region: str | None, labelled: bool) -> list[tuple[str, float]]:
-    """Read numbers printed without an area code (e.g. "2646-6123", "9.9679-9468")."""
+    """Read numbers printed without an area code (e.g. "2646-6123", "9.9679-9468").
+
+    Only with a region: without one there is no numbering plan to judge them by.
+    """
     out: list[tuple[str, float]] = []
+    if not region:
+        return out
     for part in re.findall(r"(?:\d[.\s])?\d{4,5}[-.]\d{4}|\d{4}\s\d{4}", piece):
         part = part.strip()
         if _POSTCODE_SHAPE.match(part):
@@ -457,12 +498,13 @@ def _title_score(text: str) -> float:
     """Return how much the line reads like a job title (0 when it does not)."""
     if "@" in text or sum(c.isdigit() for c in text) > 0:
         return 0.0
-    if has_cjk(text):
-        return 0.9 if any(k in text for k in TITLE_CJK) and len(text) <= 16 else 0.0
+    if has_cjk(text) and any(k in text for k in TITLE_CJK) and len(text) <= 30:
+        return 0.9
     words = re.findall(r"[\w-]+", fold(text))
     if not words or len(words) > 7:
         return 0.0
     hits = sum(1 for w in words if w in TITLE_WORDS)
+    hits += sum(1 for w in re.findall(r"[\w-]+", text) if w in TITLE_ACRONYMS)
     if not hits:
         return 0.0
     return min(1.0, 0.75 + 0.1 * hits)
@@ -471,7 +513,7 @@ def _title_score(text: str) -> float:
 def find_title(lines: Sequence[_Line]) -> tuple[str, float, int] | None:
     """Return the first line that reads like a job title."""
     for line in lines:
-        if line.used:
+        if line.used or line.weak:
             continue
         score = _title_score(line.text)
         if score:
@@ -529,11 +571,11 @@ def find_name(
     lines: Sequence[_Line], title_index: int | None, emails: Sequence[str]
 ) -> tuple[str, float, int] | None:
     """Return the line most like a person's name, if one is likely enough."""
-    heights = sorted(line.height for line in lines) or [1.0]
+    heights = sorted(line.height for line in lines if not line.weak) or [1.0]
     median = heights[len(heights) // 2]
     best: tuple[str, float, int] | None = None
     for line in lines:
-        if line.used:
+        if line.used or line.weak:
             continue
         shape = _name_shape(line.text)
         if not shape:
@@ -561,12 +603,12 @@ def find_name(
 
 def _squash(text: str) -> str:
     """Fold and keep only letters and digits, for comparing with domain names."""
-    return re.sub(r"[^a-z0-9]", "", fold(text))
+    return re.sub(r"[\W_]", "", fold(text))
 
 
 def find_company(lines: Sequence[_Line], cores: Sequence[str]) -> tuple[str, float, int] | None:
     """Return the organization's name: legal suffix, domain echo, or largest text."""
-    free = [line for line in lines if not line.used]
+    free = [line for line in lines if not line.used and not line.weak]
     for line in free:
         if (COMPANY_SUFFIXES.search(line.text) and _alpha_ratio(line.text) > 0.6) or any(
             k in line.text for k in COMPANY_CJK
@@ -632,8 +674,15 @@ def _largest_text(lines: Sequence[_Line]) -> tuple[str, float, int] | None:
 # --------------------------------------------------------------------------- address
 
 
+_PHONE_LIKE = re.compile(r"\+?\(?\d{2,3}\)?[\s.]?\d?[\s.]?\d{4,5}[-.\s]\d{4}\b|\b\d{4,5}-\d{4}\b")
+_REFERENCE = re.compile(
+    r"(?i)\(?\b(pr[oó]x(imo|\.)?|ao lado|em frente|esquina|near|next to|opposite)\b.*$"
+)
+
+
 def _address_score(text: str) -> float:
     """Return how much a line reads like part of a postal address."""
+    text = _PHONE_LIKE.sub(" ", text)
     if has_cjk(text):
         hits = sum(1 for k in ADDRESS_CJK if k in text)
         return min(1.0, 0.3 * hits) if any(c.isdigit() for c in text) or hits >= 2 else 0.0
@@ -650,31 +699,44 @@ def _address_score(text: str) -> float:
 def _strip_contacts(text: str) -> str:
     """Cut phone, email and web parts and reference notes out of an address line."""
     text = re.split(r"(?i)(?<![\w])(?:tel|fone|fones|cel|fax|pabx|e-?mail|phone)\b", text)[0]
-    text = re.sub(r"\((?:pr[oó]x|prox|ao lado|em frente)[^)]*\)?", "", text, flags=re.I)
+    text = _REFERENCE.sub("", text)
+    text = _PHONE_LIKE.sub(" ", text)
     text = re.sub(r"\S+@\S+|www\.\S+", "", text)
     text = re.sub(r"(?i)^(endere[cç]o|address|add|end)\s*[:.]\s*", "", text)
     text = text.replace(" | ", ", ").replace("|", ", ")
-    return re.sub(r"\s+", " ", text).strip(" ,;-–")
+    text = re.sub(r"\s[^\w\s]{1,2}\w?\s*$", "", text)
+    return re.sub(r"\s+", " ", text).strip(" ,;-–=~")
+
+
+def _street_start(text: str) -> str:
+    """Drop short junk before the street keyword ("; ides o Av. Rio ..." -> "Av. Rio ...")."""
+    match = ADDRESS_WORDS.search(text)
+    if match and 0 < match.start() <= 12:
+        return text[match.start() :]
+    return text
 
 
 def find_address(lines: Sequence[_Line]) -> tuple[str, float, int] | None:
     """Return the street address: the first address line and the lines that continue it."""
     for i, line in enumerate(lines):
-        score = _address_score(line.text)
-        if score < 0.6 or "email" in line.used:
+        if line.weak or "email" in line.used:
             continue
-        parts = [_strip_contacts(line.text)]
+        score = _address_score(line.text)
+        if score < 0.6:
+            continue
+        parts = [_strip_contacts(_street_start(line.text))]
         confs = [line.conf]
         for nxt in lines[i + 1 : i + 3]:
+            if nxt.weak:
+                continue
             if nxt.used - {"phone"} or re.match(r"(?i)^\W*(rua|av\.?|avenida|r\.)\s", nxt.text):
                 break
-            next_score = _address_score(nxt.text)
-            short_place = len(nxt.text.split()) <= 6 and not any(c.isdigit() for c in nxt.text)
-            if next_score < 0.5 and not short_place:
-                break
-            if abs(nxt.height - line.height) > 0.4 * max(line.height, 1):
+            if _REFERENCE.match(nxt.text) or abs(nxt.height - line.height) > 0.4 * line.height:
                 break
             part = _strip_contacts(nxt.text)
+            short_place = 0 < len(part.split()) <= 6 and not any(c.isdigit() for c in part)
+            if _address_score(nxt.text) < 0.5 and not short_place:
+                break
             if part:
                 parts.append(part)
                 confs.append(nxt.conf)
@@ -703,7 +765,7 @@ def parse_card(source: Sequence[OcrLine] | str, *, region: str | None = None) ->
     result.emails = [e for e, _, _ in emails]
     conf["emails"] = min((c for _, c, _ in emails), default=0.0)
 
-    website = find_website(lines)
+    website = find_website(lines, result.emails)
     if website:
         result.website, conf["website"] = website[0], website[1]
 

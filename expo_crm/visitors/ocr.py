@@ -16,8 +16,9 @@ import logging
 import os
 import re
 import time
+import warnings
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +42,7 @@ MAX_PIXELS = 40_000_000
 #: Photos are shrunk so their longer side is at most this while decoding.
 WORK_SIDE = 1600
 #: The cropped card is scaled so its longer side is this before OCR.
-OCR_SIDE = 1400
+OCR_SIDE = 1200
 #: Sparse-text layout (cards are scattered text, not paragraphs), LSTM engine, and
 #: Sauvola local thresholding, which copes with coloured and shaded card backgrounds.
 TESSERACT_CONFIG = "--psm 11 --oem 1 -c thresholding_method=2 -c thresholding_window_size=0.2"
@@ -120,7 +121,12 @@ def decode_image(data: bytes, *, max_side: int = WORK_SIDE) -> np.ndarray:
     if len(data) > MAX_UPLOAD_BYTES:
         raise CardImageError("The photo file is too large (over 40 MB).")
     try:
-        image = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():
+            # We check the pixel count ourselves, just below, with a lower limit.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as exc:
+        raise CardImageError("The photo has too many pixels (over 40 megapixels).") from exc
     except (UnidentifiedImageError, OSError) as exc:
         raise CardImageError("This file is not a photo we can read (JPEG or PNG).") from exc
     if image.format not in ACCEPTED_FORMATS:
@@ -221,13 +227,30 @@ def crop_card(bgr: np.ndarray) -> np.ndarray:
     return cv2.warpPerspective(bgr, matrix, (width, height), flags=cv2.INTER_LINEAR)
 
 
-def prepare_for_ocr(card: np.ndarray, *, side: int = OCR_SIDE) -> np.ndarray:
-    """Return the card at OCR resolution as dark text on white, whatever its colours.
+@dataclass(frozen=True)
+class PreparedCard:
+    """The card at OCR resolution in the two renderings Tesseract reads.
 
-    Each pixel's distance from the local background (a coarse median) is what marks
-    ink, so white-on-dark panels and coloured stripes read like black on white;
-    Tesseract then binarizes the result (Sauvola).
+    `gray` keeps the printed contrast (best for dark text on light paper); `ink` marks
+    each pixel by its distance from the local background, so white-on-dark panels and
+    coloured stripes read like black on white. Each catches text the other misses.
     """
+
+    gray: np.ndarray
+    ink: np.ndarray
+
+    def rotated(self, degrees: int) -> PreparedCard:
+        """Return both renderings rotated clockwise by a multiple of 90 degrees."""
+        return PreparedCard(rotate(self.gray, degrees), rotate(self.ink, degrees))
+
+    @property
+    def is_portrait(self) -> bool:
+        """Tell whether the card is clearly taller than wide."""
+        return self.gray.shape[0] > 1.15 * self.gray.shape[1]
+
+
+def prepare_for_ocr(card: np.ndarray, *, side: int = OCR_SIDE) -> PreparedCard:
+    """Scale the card for OCR and render it in grayscale and as background-free ink."""
     scale = side / max(card.shape[:2])
     interpolation = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
     card = cv2.resize(card, None, fx=scale, fy=scale, interpolation=interpolation)
@@ -237,7 +260,7 @@ def prepare_for_ocr(card: np.ndarray, *, side: int = OCR_SIDE) -> np.ndarray:
         cv2.medianBlur(small, 15), (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR
     )
     ink = cv2.subtract(cv2.absdiff(gray, background), 4)  # ignore paper texture
-    return cv2.subtract(255, cv2.multiply(ink, 2))
+    return PreparedCard(gray=gray, ink=cv2.subtract(255, cv2.multiply(ink, 2)))
 
 
 def rotate(image: np.ndarray, degrees: int) -> np.ndarray:
@@ -254,9 +277,10 @@ def rotate(image: np.ndarray, degrees: int) -> np.ndarray:
 
 
 def default_languages(region: str | None) -> str:
-    """Return the Tesseract languages for cards of `region` (English always included)."""
-    lang = REGION_LANGUAGES.get((region or "").upper())
-    return f"{lang}+eng" if lang else "eng"
+    """Return the Tesseract languages to read cards from `region` with (one pass, fast)."""
+    lang = REGION_LANGUAGES.get((region or "").upper(), "eng")
+    # Latin-script packs read English too; CJK packs need English for emails and URLs.
+    return lang if lang in {"eng", "por"} else f"{lang}+eng"
 
 
 def detect_orientation(gray: np.ndarray) -> tuple[int, str | None]:
@@ -305,6 +329,47 @@ def ocr_lines(gray: np.ndarray, languages: str) -> list[OcrLine]:
             )
         )
     return merge_into_rows([OcrLine.from_words(words) for words in lines.values()])
+
+
+def ocr_card(card: PreparedCard, languages: str) -> list[OcrLine]:
+    """Read both renderings of the card at once (two Tesseract processes) and merge them."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        gray_lines, ink_lines = pool.map(
+            lambda image: ocr_lines(image, languages), (card.gray, card.ink)
+        )
+    return merge_passes(gray_lines, ink_lines)
+
+
+def merge_passes(first: Sequence[OcrLine], second: Sequence[OcrLine]) -> list[OcrLine]:
+    """Union two readings of the same image: where lines overlap keep the better one."""
+    merged = list(first)
+    for line in second:
+        overlapping = [i for i, other in enumerate(merged) if _overlap(line, other) > 0.4]
+        if not overlapping:
+            merged.append(line)
+            continue
+        if all(_line_value(line) > _line_value(merged[i]) for i in overlapping):
+            for i in sorted(overlapping, reverse=True):
+                del merged[i]
+            merged.append(line)
+    return sorted(merged, key=lambda line: (line.top, line.left))
+
+
+def _overlap(a: OcrLine, b: OcrLine) -> float:
+    """Intersection over the smaller box, 0 when the lines do not touch."""
+    x = min(a.left + a.width, b.left + b.width) - max(a.left, b.left)
+    a_bottom = max(w.top + w.height for w in a.words)
+    b_bottom = max(w.top + w.height for w in b.words)
+    y = min(a_bottom, b_bottom) - max(a.top, b.top)
+    if x <= 0 or y <= 0:
+        return 0.0
+    smaller = min(a.width * (a_bottom - a.top), b.width * (b_bottom - b.top))
+    return x * y / max(smaller, 1)
+
+
+def _line_value(line: OcrLine) -> float:
+    """How much trustworthy text a line carries: confident letters and digits."""
+    return sum(w.conf * sum(c.isalnum() for c in w.text) for w in line.words)
 
 
 def merge_into_rows(lines: list[OcrLine]) -> list[OcrLine]:
@@ -370,8 +435,7 @@ def read_card(
     timings["decode"] = time.perf_counter() - started
 
     mark = time.perf_counter()
-    card = crop_card(bgr)
-    gray = prepare_for_ocr(card)
+    prepared = prepare_for_ocr(crop_card(bgr))
     timings["locate"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
@@ -381,7 +445,7 @@ def read_card(
         lang = "+".join(languages)
     else:
         lang = default_languages(region)
-    lines, rotation, lang = _read_oriented(gray, lang, fixed_languages=languages is not None)
+    lines, rotation, lang = _read_oriented(prepared, lang, fixed_languages=languages is not None)
     timings["ocr"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
@@ -392,33 +456,33 @@ def read_card(
 
 
 def _read_oriented(
-    gray: np.ndarray, lang: str, *, fixed_languages: bool
+    card: PreparedCard, lang: str, *, fixed_languages: bool
 ) -> tuple[list[OcrLine], int, str]:
-    """Read the card upright; if that reads poorly, let OSD pick rotation and script."""
+    """Read the card upright; if that reads poorly, let OSD pick rotation and script.
+
+    Returns the lines, the clockwise rotation applied and the languages used.
+    """
     degrees, script = 0, None
-    if gray.shape[0] > gray.shape[1] * 1.15:
+    if card.is_portrait:
         # A portrait crop is often a landscape card turned sideways: ask OSD first.
-        degrees, script = detect_orientation(gray)
-    lines = ocr_lines(rotate(gray, degrees), lang)
+        degrees, script = detect_orientation(card.ink)
+    lines = ocr_card(card.rotated(degrees), lang)
     quality = reading_quality(lines)
     if quality >= GOOD_READING:
         return lines, degrees, lang
-    osd_degrees, osd_script = detect_orientation(gray)
-    script = script or osd_script
+    if not card.is_portrait:
+        degrees_osd, script = detect_orientation(card.ink)
+    else:
+        degrees_osd = degrees
     retry_lang = lang
     if not fixed_languages and script in SCRIPT_LANGUAGES:
         retry_lang = f"{SCRIPT_LANGUAGES[script]}+eng"
-    candidates = {(osd_degrees, retry_lang), ((degrees + 180) % 360, lang)}
-    candidates.discard((degrees, lang))
-    best = (quality, lines, degrees, lang)
-    for cand_degrees, cand_lang in sorted(candidates):
-        cand_lines = ocr_lines(rotate(gray, cand_degrees), cand_lang)
-        cand_quality = reading_quality(cand_lines)
-        if cand_quality > best[0]:
-            best = (cand_quality, cand_lines, cand_degrees, cand_lang)
-        if cand_quality >= GOOD_READING:
-            break
-    return best[1], best[2], best[3]
+    if (degrees_osd, retry_lang) == (degrees, lang):
+        return lines, degrees, lang
+    retry = ocr_card(card.rotated(degrees_osd), retry_lang)
+    if reading_quality(retry) > quality:
+        return retry, degrees_osd, retry_lang
+    return lines, degrees, lang
 
 
 def _reading_from(

@@ -1,0 +1,205 @@
+"""The card parser on OCR text: several languages, and the traps real cards set."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from expo_crm.visitors.cardparse import FIELDS, OcrLine, OcrWord, parse_card
+
+
+def digits(values: list[str]) -> list[str]:
+    return [re.sub(r"\D", "", v) for v in values]
+
+
+def test_english_card() -> None:
+    text = """Jane Doe
+Senior Sales Manager
+Acme Widgets Inc.
+1600 Amphitheatre Parkway, Suite 200
+Mountain View, CA 94043
+Tel +1 650-253-0000
+jane.doe@acmewidgets.com
+www.acmewidgets.com"""
+
+    card = parse_card(text, region="US")
+
+    assert card.name == "Jane Doe"
+    assert card.title == "Senior Sales Manager"
+    assert card.company == "Acme Widgets Inc."
+    assert card.emails == ["jane.doe@acmewidgets.com"]
+    assert card.phones == ["+1 650-253-0000"]
+    assert card.website == "www.acmewidgets.com"
+    assert card.address == "1600 Amphitheatre Parkway, Suite 200, Mountain View, CA 94043"
+    assert all(0.0 <= card.confidence[f] <= 1.0 for f in FIELDS)
+    assert card.confidence["emails"] > 0.9
+
+
+def test_portuguese_card_with_accents_and_local_numbers() -> None:
+    text = """João Conceição
+Diretor Comercial
+Indústria de Açaí Ltda.
+Rua Augusta, 1500 - Consolação
+CEP 01304-001 São Paulo - SP
+Tel: (11) 3456-7890 / 98765-4321
+joao@acaibrasil.com.br"""
+
+    card = parse_card(text, region="BR")
+
+    assert card.name == "João Conceição"
+    assert card.title == "Diretor Comercial"
+    assert card.company == "Indústria de Açaí Ltda."
+    assert card.emails == ["joao@acaibrasil.com.br"]
+    assert card.phones == ["+55 11 3456-7890", "98765-4321"]
+    assert card.address == "Rua Augusta, 1500 - Consolação, CEP 01304-001 São Paulo - SP"
+    assert card.website is None
+
+
+def test_chinese_card() -> None:
+    text = """王小明
+销售经理
+北京星辰科技有限公司
+北京市朝阳区建国路88号
+电话: +86 10 8888 6666
+手机: 138 0013 8000
+wang@xingchen.cn"""
+
+    card = parse_card(text, region="CN")
+
+    assert card.name == "王小明"
+    assert card.title == "销售经理"
+    assert card.company == "北京星辰科技有限公司"
+    assert card.address == "北京市朝阳区建国路88号"
+    assert digits(card.phones) == ["861088886666", "8613800138000"]
+    assert card.emails == ["wang@xingchen.cn"]
+
+
+def test_japanese_card() -> None:
+    text = """株式会社サクラ商事
+営業部 部長
+山田 太郎
+〒100-0005 東京都千代田区丸の内1-1-1
+TEL 03-1234-5678
+taro.yamada@sakura-shoji.co.jp"""
+
+    card = parse_card(text, region="JP")
+
+    assert card.company == "株式会社サクラ商事"
+    # Tesseract spaces CJK characters arbitrarily, so spaces between them are dropped.
+    assert card.title == "営業部部長"
+    assert card.name == "山田太郎"
+    assert card.address is not None
+    assert card.address.startswith("〒100-0005")
+    assert digits(card.phones) == ["81312345678"]
+    assert card.emails == ["taro.yamada@sakura-shoji.co.jp"]
+
+
+def test_bilingual_english_chinese_card() -> None:
+    text = """ACME Trading Co., Ltd.
+艾克米贸易有限公司
+Li Na
+Export Manager 出口经理
+Room 1201, 88 Century Avenue, Shanghai
++86 21 5555 1234
+li.na@acmetrading.cn"""
+
+    card = parse_card(text, region="BR")  # the kiosk's region: the number has its own +86
+
+    assert card.company == "ACME Trading Co., Ltd."
+    assert card.title == "Export Manager 出口经理"
+    assert card.name == "Li Na"
+    assert card.address == "Room 1201, 88 Century Avenue, Shanghai"
+    assert digits(card.phones) == ["862155551234"]
+
+
+def test_logo_only_front_yields_nothing_but_a_company() -> None:
+    card = parse_card("DESPACHANTE\n1000 Milhas", region="BR")
+
+    assert card.name is None
+    assert card.title is None
+    assert card.emails == []
+    assert card.phones == []
+    assert card.address is None
+    assert card.confidence["company"] < 0.6
+
+
+def test_shop_card_taglines_are_not_taken_for_a_person() -> None:
+    text = """AUTO SOCORRO
+Aceitamos os cartões
+Pequenos Consertos em Parachoque
+Trabalhamos com todas as marcas
+Nextel 9.4000-4561 ID. 35*65*43262"""
+
+    card = parse_card(text, region="BR")
+
+    assert card.name is None
+    assert card.title is None
+    assert digits(card.phones) == [d for d in digits(card.phones) if d.endswith("40004561")]
+    assert len(card.phones) == 1
+
+
+def test_postcodes_and_radio_ids_are_not_phones() -> None:
+    text = "CEP: 03637-000 - Penha\nID 45*8*12146\nRamal 240"
+
+    assert parse_card(text, region="BR").phones == []
+
+
+def test_two_numbers_printed_with_one_area_code() -> None:
+    card = parse_card("Fones 11 2082-2399 / 2646-6123", region="BR")
+
+    assert card.phones == ["+55 11 2082-2399", "2646-6123"]
+
+
+def test_region_is_a_parameter_not_an_assumption() -> None:
+    text = "Tel 020 7946 0018\nTel +55 11 3456-7890"
+
+    uk = parse_card(text, region="GB")
+    unknown = parse_card(text, region=None)
+
+    assert uk.phones == ["+44 20 7946 0018", "+55 11 3456-7890"]
+    assert unknown.phones == ["+55 11 3456-7890"]
+
+
+@pytest.mark.parametrize(
+    ("line", "email"),
+    [
+        ("rbeato(Dalertasecurity.com.br", "rbeato@alertasecurity.com.br"),
+        ("E-mail: sonaocasaQbol.com.br", "sonaocasa@bol.com.br"),
+        ("Contato: Vendas@Loja.COM.BR", "vendas@loja.com.br"),
+        ("daniel.silva @ beltis.com.br", "daniel.silva@beltis.com.br"),
+    ],
+)
+def test_emails_survive_common_ocr_slips(line: str, email: str) -> None:
+    assert parse_card(line).emails == [email]
+
+
+def test_email_domain_names_the_company_when_no_legal_suffix() -> None:
+    text = "BELTIS\nDaniel Carlos\nDiretor Administrativo\ndaniel.silva@beltis.com.br"
+
+    card = parse_card(text, region="BR")
+
+    assert card.company == "BELTIS"
+    assert card.name == "Daniel Carlos"
+    assert card.website is None  # the email's domain is not a printed website
+
+
+def test_name_is_chosen_by_font_size_and_title_nearby() -> None:
+    def line(text: str, top: int, height: int) -> OcrLine:
+        words = [
+            OcrWord(part, 0.95, 40 + 90 * i, top, 80, height) for i, part in enumerate(text.split())
+        ]
+        return OcrLine.from_words(words)
+
+    lines = [
+        line("Horizonte Vidros", 20, 60),
+        line("Carla Menezes", 120, 44),
+        line("Gerente de Projetos", 180, 26),
+        line("Visite Nossa Loja", 240, 26),
+    ]
+
+    card = parse_card(lines, region="BR")
+
+    assert card.name == "Carla Menezes"
+    assert card.title == "Gerente de Projetos"
+    assert card.company == "Horizonte Vidros"

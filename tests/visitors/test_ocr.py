@@ -1,0 +1,264 @@
+"""The card reader on synthetic photos: rendered cards, warped, rotated, noisy, and bad input."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import struct
+import time
+import zlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from expo_crm.visitors.ocr import (
+    CardImageError,
+    CardReading,
+    decode_image,
+    find_card_quad,
+    read_card,
+    readings_as_json,
+)
+
+pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="needs tesseract")
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+DEJAVU_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+NOTO_CJK = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+LATIN_CARD = [
+    ("Mariana Conceição", 58, True),
+    ("Diretora Comercial", 36, False),
+    ("Vidraçaria Horizonte Ltda.", 36, True),
+    ("Tel: (11) 3456-7890", 34, False),
+    ("mariana@horizonte.com.br", 34, False),
+    ("Rua Augusta, 1500 - São Paulo - SP", 30, False),
+]
+
+
+def _font(path: Path, size: int, index: int = 0) -> ImageFont.FreeTypeFont:
+    if not path.exists():
+        pytest.skip(f"font {path.name} is not installed")
+    return ImageFont.truetype(str(path), size, index=index)
+
+
+def render_card(lines: list[tuple[str, int, bool]], *, cjk: bool = False) -> Image.Image:
+    """Draw a white 1050 x 600 card with the given (text, size, bold) lines."""
+    card = Image.new("RGB", (1050, 600), "white")
+    draw = ImageDraw.Draw(card)
+    y = 50
+    for text, size, bold in lines:
+        if cjk:
+            font = _font(NOTO_CJK, size, index=2)  # the Simplified Chinese face
+        else:
+            font = _font(DEJAVU_BOLD if bold else DEJAVU, size)
+        draw.text((60, y), text, fill=(20, 20, 30), font=font)
+        y += int(size * 1.55)
+    return card
+
+
+def photo_of(card: Image.Image, *, rotate: int = 0, noise: float = 0.0, seed: int = 1) -> bytes:
+    """Place the card on a grey desk in perspective, rotate the photo, add noise; as JPEG."""
+    rng = np.random.default_rng(seed)
+    desk = np.full((1200, 1600, 3), (105, 110, 118), np.uint8)
+    desk = cv2.add(desk, rng.integers(0, 12, desk.shape, dtype=np.uint8))
+    src = np.array([[0, 0], [1049, 0], [1049, 599], [0, 599]], np.float32)
+    dst = np.array([[260, 240], [1330, 300], [1300, 930], [230, 880]], np.float32)
+    matrix = cv2.getPerspectiveTransform(src, dst)
+    card_bgr = cv2.cvtColor(np.asarray(card), cv2.COLOR_RGB2BGR)
+    warped = cv2.warpPerspective(card_bgr, matrix, (1600, 1200))
+    mask = cv2.warpPerspective(np.full((600, 1050), 255, np.uint8), matrix, (1600, 1200))
+    photo = np.where(mask[..., None] > 0, warped, desk)
+    if noise:
+        photo = np.clip(photo + rng.normal(0, noise, photo.shape), 0, 255).astype(np.uint8)
+    codes = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    if rotate:
+        photo = cv2.rotate(photo, codes[rotate])
+    ok, buffer = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    assert ok
+    return buffer.tobytes()
+
+
+def digits(values: list[str]) -> list[str]:
+    return [re.sub(r"\D", "", v) for v in values]
+
+
+@pytest.fixture(scope="module")
+def latin_card() -> Image.Image:
+    return render_card(LATIN_CARD)
+
+
+def assert_latin_fields(reading: CardReading) -> None:
+    assert reading.emails == ["mariana@horizonte.com.br"]
+    assert any(d.endswith("1134567890") for d in digits(reading.phones))
+    assert reading.name == "Mariana Conceição"
+    assert reading.title == "Diretora Comercial"
+    assert reading.company == "Vidraçaria Horizonte Ltda."
+    assert reading.address is not None
+    assert reading.address.startswith("Rua Augusta, 1500")
+
+
+def test_reads_a_card_photographed_in_perspective(latin_card: Image.Image) -> None:
+    reading = read_card(photo_of(latin_card), region="BR")
+
+    assert_latin_fields(reading)
+    assert reading.rotation == 0
+    assert reading.confidence["emails"] > 0.5
+    assert set(reading.timings) >= {"decode", "locate", "ocr", "parse", "total"}
+    assert "Mariana Conceição" in reading.raw_text
+
+
+@pytest.mark.parametrize("degrees", [90, 180])
+def test_reads_a_rotated_card(latin_card: Image.Image, degrees: int) -> None:
+    reading = read_card(photo_of(latin_card, rotate=degrees), region="BR")
+
+    assert_latin_fields(reading)
+    assert reading.rotation in {90, 180, 270}
+
+
+def test_reads_a_noisy_photo(latin_card: Image.Image) -> None:
+    reading = read_card(photo_of(latin_card, noise=14.0), region="BR")
+
+    assert reading.emails == ["mariana@horizonte.com.br"]
+    assert any(d.endswith("1134567890") for d in digits(reading.phones))
+    assert reading.name == "Mariana Conceição"
+
+
+def test_finds_the_card_corners_in_a_desk_photo(latin_card: Image.Image) -> None:
+    bgr = decode_image(photo_of(latin_card), max_side=1600)
+
+    quad = find_card_quad(bgr)
+
+    assert quad is not None
+    expected = np.array([[260, 240], [1330, 300], [1300, 930], [230, 880]], np.float32)
+    assert np.abs(quad - expected).max() < 25
+
+
+def test_reads_a_chinese_card_with_a_language_hint() -> None:
+    card = render_card(
+        [
+            ("王小明", 60, True),
+            ("销售经理", 38, False),
+            ("上海星辰科技有限公司", 38, False),
+            ("电话 +86 21 5555 1234", 34, False),
+            ("wang@xingchen.cn", 34, False),
+        ],
+        cjk=True,
+    )
+
+    reading = read_card(photo_of(card), region="CN", languages="chi_sim+eng")
+
+    assert reading.emails == ["wang@xingchen.cn"]
+    assert any(d.endswith("2155551234") for d in digits(reading.phones))
+    assert reading.company is not None
+    assert reading.company.endswith("有限公司")
+
+
+def test_large_photo_decodes_small_and_fast(latin_card: Image.Image) -> None:
+    big = Image.open(io.BytesIO(photo_of(latin_card))).resize((4000, 3000))
+    buffer = io.BytesIO()
+    big.save(buffer, "JPEG", quality=90)
+
+    started = time.perf_counter()
+    bgr = decode_image(buffer.getvalue())
+
+    assert time.perf_counter() - started < 1.0  # libjpeg scales while decoding
+    assert max(bgr.shape[:2]) <= 1600
+
+
+def test_exif_orientation_is_applied(latin_card: Image.Image) -> None:
+    # Pixels stored sideways with an EXIF tag saying "rotate 90 CW to view" (orientation 6).
+    upright = Image.open(io.BytesIO(photo_of(latin_card)))
+    stored = upright.transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buffer = io.BytesIO()
+    stored.save(buffer, "JPEG", exif=exif.tobytes())
+
+    bgr = decode_image(buffer.getvalue())
+
+    assert bgr.shape[1] > bgr.shape[0]  # landscape again, as shot
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _png_header_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header claims the size; the pixel data is a tiny valid stream."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _blank_photo() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (1280, 720), (128, 128, 128)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def _truncated_jpeg(latin_card: Image.Image) -> bytes:
+    data = photo_of(latin_card)
+    return data[: len(data) // 3]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda card: b"", "empty"),
+        (lambda card: b"%PDF-1.7 this is not a photo", "not a photo"),
+        (lambda card: b"\xff\xd8\xff\xe0" + b"\x00" * 100, "not a photo"),
+        (_truncated_jpeg, "damaged or incomplete"),
+        (lambda card: _png_header_claiming(100_000, 100_000), "too many pixels"),
+        (lambda card: _png_header_claiming(9000, 5000), "too many pixels"),
+        (lambda card: _blank_photo(), "No card is visible"),
+    ],
+    ids=["empty", "pdf", "jpeg-magic-only", "truncated", "bomb", "45mp", "blank"],
+)
+def test_bad_input_is_refused_quickly_with_a_clear_message(
+    latin_card: Image.Image, make, message: str
+) -> None:
+    data = make(latin_card)
+
+    started = time.perf_counter()
+    with pytest.raises(CardImageError, match=message):
+        read_card(data, region="BR")
+
+    assert time.perf_counter() - started < 2.0
+
+
+def test_readings_as_json_keys_results_by_path_and_reports_errors(
+    latin_card: Image.Image, tmp_path: Path
+) -> None:
+    good = tmp_path / "card.jpg"
+    good.write_bytes(photo_of(latin_card))
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not an image")
+
+    result = readings_as_json([str(good), str(bad)], region="BR", workers=1)
+
+    assert list(result) == [str(good), str(bad)]
+    assert result[str(good)]["emails"] == ["mariana@horizonte.com.br"]
+    assert set(result[str(good)]["confidence"]) == {
+        "name",
+        "title",
+        "company",
+        "emails",
+        "phones",
+        "website",
+        "address",
+    }
+    assert result[str(bad)]["emails"] == []
+    assert "not a photo" in str(result[str(bad)]["error"])
