@@ -109,7 +109,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--region", default="BR")
     parser.add_argument("--sizes", default="720p,12mp")
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
+    parser.add_argument("--out", type=Path, default=REPO / "var" / "bench")
     args = parser.parse_args()
     photos = sorted(DEV.glob("*.jpg"))
     if not photos:

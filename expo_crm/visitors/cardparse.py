@@ -114,7 +114,7 @@ ADDRESS_CJK = (
     "町",
 )
 POSTCODE = re.compile(
-    r"(?i)\b(cep:?\s*\d{5}-?\d{3}|\d{5}-\d{3}\b|\d{5}(-\d{4})?\b(?=\s*$)|"
+    r"(?i)\b(cep:?\s*\d{5}-?\d{3}|\d{5}-\d{3}\b|\b[A-Z]{2}\s+\d{5}(-\d{4})?\b|"
     r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b|〒\s*\d{3}-?\d{4}|\d{4}-\d{3}\b)"
 )
 CONTACT_LABEL = re.compile(
@@ -330,7 +330,7 @@ def find_emails(lines: Sequence[_Line]) -> list[tuple[str, float, int]]:
             repaired = "@" not in match.group(0)
             if repaired and any(c.isupper() for c in local):
                 continue  # "Q" or "(D" stands for "@" only inside an all-lowercase address
-            candidate = f"{local}@{domain}".lower().strip(".")
+            candidate = fold(f"{local}@{domain}").strip(".")
             tld = candidate.rsplit(".", 1)[-1]
             if tld not in TLDS and not (len(tld) == 2 and tld.isalpha()):
                 continue
@@ -354,6 +354,8 @@ _GENERIC_SLD = _words("com net org gov edu co ac ne or go mil nom")
 def _web_text(text: str) -> str:
     """Undo OCR's spaces and commas inside web addresses ("WWW. site. com.br")."""
     text = re.sub(r"(?i)\bw{3}\s*[.,]?\s*(?=[a-z0-9])", "www.", text)
+    if "www." in text.lower() or "http" in text.lower():
+        text = re.sub(r"(?<=\w)\s*\.\s+(?=[a-z])", ".", text)
     return re.sub(r"(?<=\w)\s*\.\s+(?=(?:com|net|org|br|pt|co|jp|cn)\b)", ".", text)
 
 
@@ -463,8 +465,8 @@ def _local_numbers(piece: str, region: str | None, labelled: bool) -> list[tuple
     out: list[tuple[str, float]] = []
     if not region:
         return out
-    for part in re.findall(r"(?:\d[.\s])?\d{4,5}[-.]\d{4}|\d{4}\s\d{4}", piece):
-        part = part.strip()
+    for found in re.findall(r"(?:\d[.\s]\s?)?\d{4,5}[-.]\s?\d{4}|\d{4}\s\d{4}", piece):
+        part = re.sub(r"(?<=[-.])\s", "", found.strip())
         if _POSTCODE_SHAPE.match(part):
             continue
         if " " in part and "-" not in part and not labelled:
@@ -606,9 +608,15 @@ def _squash(text: str) -> str:
     return re.sub(r"[\W_]", "", fold(text))
 
 
+#: Email, web and social-handle fragments: never part of an organization's name.
+_WEBBY = re.compile(r"(?i)@|www|https?:|\.(com|net|org)\b|/\S{4,}")
+
+
 def find_company(lines: Sequence[_Line], cores: Sequence[str]) -> tuple[str, float, int] | None:
     """Return the organization's name: legal suffix, domain echo, or largest text."""
-    free = [line for line in lines if not line.used and not line.weak]
+    free = [
+        line for line in lines if not line.used and not line.weak and not _WEBBY.search(line.text)
+    ]
     for line in free:
         if (COMPANY_SUFFIXES.search(line.text) and _alpha_ratio(line.text) > 0.6) or any(
             k in line.text for k in COMPANY_CJK
@@ -687,7 +695,7 @@ def _address_score(text: str) -> float:
         hits = sum(1 for k in ADDRESS_CJK if k in text)
         return min(1.0, 0.3 * hits) if any(c.isdigit() for c in text) or hits >= 2 else 0.0
     score = 0.0
-    if ADDRESS_WORDS.search(text):
+    if ADDRESS_WORDS.search(text) and re.search(r"\d", text):
         score += 0.6
     if POSTCODE.search(text):
         score += 0.5
@@ -706,6 +714,16 @@ def _strip_contacts(text: str) -> str:
     text = text.replace(" | ", ", ").replace("|", ", ")
     text = re.sub(r"\s[^\w\s]{1,2}\w?\s*$", "", text)
     return re.sub(r"\s+", " ", text).strip(" ,;-–=~")
+
+
+def _is_place(text: str) -> bool:
+    """Tell whether a short line looks like a place name ("São Paulo - SP", "Centro")."""
+    words = re.findall(r"[^\W\d_]{3,}", text)
+    return (
+        0 < len(text.split()) <= 6
+        and not any(c.isdigit() for c in text)
+        and all(w[0].isupper() or fold(w) in NAME_PARTICLES for w in words)
+    )
 
 
 def _street_start(text: str) -> str:
@@ -734,7 +752,7 @@ def find_address(lines: Sequence[_Line]) -> tuple[str, float, int] | None:
             if _REFERENCE.match(nxt.text) or abs(nxt.height - line.height) > 0.4 * line.height:
                 break
             part = _strip_contacts(nxt.text)
-            short_place = 0 < len(part.split()) <= 6 and not any(c.isdigit() for c in part)
+            short_place = _is_place(part)
             if _address_score(nxt.text) < 0.5 and not short_place:
                 break
             if part:
