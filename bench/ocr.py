@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -29,7 +31,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from expo_crm.visitors.ocr import readings_as_json  # noqa: E402
+from expo_crm.visitors.ocr import CardImageError, read_card, readings_as_json  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "cards"
 DEV = SHARED / "dev"
@@ -84,23 +86,59 @@ def score(pred_path: Path) -> tuple[dict[str, str], str]:
     return fields, overall
 
 
+def cpu_seconds() -> float:
+    """CPU time used so far by this process and its finished children (Tesseract)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def read_one_by_one(paths: list[Path], region: str) -> tuple[dict, list[float], list[float]]:
+    """Read cards one after another as a kiosk does; return results, wall and CPU seconds."""
+    results: dict[str, dict[str, object]] = {}
+    walls, cpus = [], []
+    for path in paths:
+        data = path.read_bytes()
+        cpu, wall = cpu_seconds(), time.perf_counter()
+        try:
+            results[str(path)] = read_card(data, region=region).fields_json()
+        except CardImageError as exc:
+            results[str(path)] = {"error": str(exc)}
+        walls.append(time.perf_counter() - wall)
+        cpus.append(cpu_seconds() - cpu)
+    return results, walls, cpus
+
+
+def _p90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(0.9 * len(ordered)) - 1)]
+
+
 def run(size: str, photos: list[Path], out_dir: Path, region: str, workers: int) -> None:
     """Read, score and report one size variant."""
     with tempfile.TemporaryDirectory(prefix=f"cards-{size}-") as tmp:
         paths = make_variant(photos, size, Path(tmp))
         started = time.perf_counter()
-        readings = readings_as_json([str(p) for p in paths], region=region, workers=workers)
+        if workers == 1:
+            readings, seconds, cpus = read_one_by_one(paths, region)
+        else:
+            readings = readings_as_json([str(p) for p in paths], region=region, workers=workers)
+            seconds = [float(r.get("seconds") or 0.0) for r in readings.values()]
+            cpus = []
         wall = time.perf_counter() - started
-    seconds = sorted(float(r.get("seconds") or 0.0) for r in readings.values())
     pred_path = out_dir / f"pred-{size}.json"
     pred_path.write_text(json.dumps(readings, ensure_ascii=False, indent=1), encoding="utf-8")
     fields, overall = score(pred_path)
-    p90 = seconds[min(len(seconds) - 1, math.ceil(0.9 * len(seconds)) - 1)]
     print(f"\n== {size}: {len(paths)} cards, {workers} worker(s), {wall:.1f} s wall")
     for name, figure in fields.items():
         print(f"   {name:8s} {figure}")
     print(f"   overall  {overall}")
-    print(f"   seconds per card: median {statistics.median(seconds):.2f}  p90 {p90:.2f}")
+    print(f"   seconds per card: median {statistics.median(seconds):.2f}  p90 {_p90(seconds):.2f}")
+    if cpus:
+        print(
+            f"   CPU seconds per card: median {statistics.median(cpus):.2f}  p90 {_p90(cpus):.2f}"
+        )
+    print(f"   machine load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 def main() -> None:

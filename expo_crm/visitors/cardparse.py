@@ -133,7 +133,7 @@ FIRST_NAMES = _words(
     renato alexandre vitor victor diego julio cesar mario miguel rui nuno hugo vasco
     juliana mariana fernanda patricia aline camila amanda bruna jessica leticia julia
     luciana vanessa adriana beatriz larissa sandra claudia carla helena paula sofia
-    raquel cristina eliete aguinaldo valdeci altair
+    raquel cristina
     john james robert michael william david richard joseph thomas charles christopher
     matthew anthony mark steven paul andrew joshua kevin brian george edward peter
     mary patricia jennifer linda elizabeth barbara susan sarah karen lisa nancy emily
@@ -475,7 +475,7 @@ def _local_numbers(piece: str, region: str | None, labelled: bool) -> list[tuple
         if parsed is not None:
             out.append((parsed, 0.85))
         elif _LOCAL.match(part) or re.match(r"^\d{5}-\d{4}$", part):
-            out.append((re.sub(r"\s", "", part), 0.7))
+            out.append((re.sub(r"(?<=\d)\s(?=\d{4}$)", "-", part), 0.7))
     return out
 
 

@@ -141,13 +141,12 @@ def decode_image(data: bytes, *, max_side: int = WORK_SIDE) -> np.ndarray:
         image.draft("RGB", (max_side, max_side))
     try:
         image.load()
-        image = ImageOps.exif_transpose(image)
-        image = image.convert("RGB")
+        rgb = ImageOps.exif_transpose(image).convert("RGB")
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise CardImageError("The photo is damaged or incomplete. Please try again.") from exc
-    if max(image.size) > max_side:
-        image.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
-    bgr = cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2BGR)
+    if max(rgb.size) > max_side:
+        rgb.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
+    bgr = cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR)
     _reject_blank(bgr)
     return bgr
 
@@ -189,7 +188,7 @@ def find_card_quad(bgr: np.ndarray) -> np.ndarray | None:
     small = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     gray = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), (5, 5), 0)
     sat = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_BGR2HSV)[:, :, 1], (5, 5), 0)
-    edges = cv2.Canny(gray, 30, 90) | cv2.Canny(sat, 30, 90)
+    edges = cv2.bitwise_or(cv2.Canny(gray, 30, 90), cv2.Canny(sat, 30, 90))
     edges = cv2.dilate(edges, np.ones((3, 3), np.uint8))
     contours, _ = cv2.findContours(edges, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     area = small.shape[0] * small.shape[1]
@@ -259,8 +258,9 @@ def prepare_for_ocr(card: np.ndarray, *, side: int = OCR_SIDE) -> PreparedCard:
     background = cv2.resize(
         cv2.medianBlur(small, 15), (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR
     )
-    ink = cv2.subtract(cv2.absdiff(gray, background), 4)  # ignore paper texture
-    return PreparedCard(gray=gray, ink=cv2.subtract(255, cv2.multiply(ink, 2)))
+    distance = cv2.absdiff(gray, background).astype(np.int16)
+    ink = np.clip(255 - 2 * np.maximum(distance - 4, 0), 0, 255).astype(np.uint8)  # -4: paper
+    return PreparedCard(gray=gray, ink=ink)
 
 
 def rotate(image: np.ndarray, degrees: int) -> np.ndarray:
@@ -286,7 +286,9 @@ def default_languages(region: str | None) -> str:
 def detect_orientation(gray: np.ndarray) -> tuple[int, str | None]:
     """Ask Tesseract OSD how far to rotate the card clockwise, and which script it holds.
 
-    Returns (0, None) when OSD cannot decide (too little text).
+    Returns (0, None) when OSD cannot decide (too little text); the script is None when
+    OSD is unsure of it. Cards mixing CJK with Latin emails often come out as "Latin",
+    so a region or language hint remains the reliable way to read CJK cards.
     """
     scale = 1000 / max(gray.shape[:2])
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
@@ -297,10 +299,13 @@ def detect_orientation(gray: np.ndarray) -> tuple[int, str | None]:
     rotate_match = re.search(r"Rotate: (\d+)", text)
     conf_match = re.search(r"Orientation confidence: ([\d.]+)", text)
     script_match = re.search(r"Script: (\w+)", text)
+    script_conf = re.search(r"Script confidence: ([\d.]+)", text)
     degrees = int(rotate_match.group(1)) if rotate_match else 0
     if conf_match and float(conf_match.group(1)) < 1.0:
         degrees = 0
-    return degrees, script_match.group(1) if script_match else None
+    if not (script_match and script_conf and float(script_conf.group(1)) >= 1.0):
+        return degrees, None
+    return degrees, script_match.group(1)
 
 
 def ocr_lines(gray: np.ndarray, languages: str) -> list[OcrLine]:
