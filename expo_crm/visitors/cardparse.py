@@ -465,7 +465,7 @@ def _local_numbers(piece: str, region: str | None, labelled: bool) -> list[tuple
     out: list[tuple[str, float]] = []
     if not region:
         return out
-    for found in re.findall(r"(?:\d[.\s]\s?)?\d{4,5}[-.]\s?\d{4}|\d{4}\s\d{4}", piece):
+    for found in re.findall(r"(?<!\d)(?:\d[.\s]\s?)?\d{4,5}[-.]\s?\d{4}|\d{4}\s\d{4}", piece):
         part = re.sub(r"(?<=[-.])\s", "", found.strip())
         if _POSTCODE_SHAPE.match(part):
             continue
@@ -642,15 +642,21 @@ def find_company(lines: Sequence[_Line], cores: Sequence[str]) -> tuple[str, flo
 
 
 def _extend_with_echoes(line: _Line, lines: Sequence[_Line], cores: Sequence[str]) -> str:
-    """Join the next line too when it also echoes the domain ("DOMÍNIO" + "AUTO PEÇAS")."""
-    text = line.text
+    """Join a neighbouring line that also echoes the domain ("DOMÍNIO" + "AUTO PEÇAS")."""
     line.used.add("company")
-    if line.index + 1 < len(lines):
-        nxt = lines[line.index + 1]
-        squashed = _squash(nxt.text)
-        if not nxt.used and len(squashed) >= 4 and any(squashed in core for core in cores):
-            nxt.used.add("company")
-            text = f"{text} {nxt.text}"
+    strong = [item for item in lines if not item.weak]
+    position = strong.index(line)
+    before = strong[position - 1] if position > 0 else None
+    after = strong[position + 1] if position + 1 < len(strong) else None
+    text = line.text
+    for neighbour in (after, before):
+        if neighbour is None or neighbour.used:
+            continue
+        squashed = _squash(neighbour.text)
+        if len(squashed) >= 4 and any(squashed in core for core in cores):
+            neighbour.used.add("company")
+            joined = (text, neighbour.text) if neighbour is after else (neighbour.text, text)
+            text = " ".join(joined)
     return text
 
 
@@ -670,6 +676,7 @@ def _largest_text(lines: Sequence[_Line]) -> tuple[str, float, int] | None:
         and _alpha_ratio(line.text) >= 0.8
         and len(_squash(line.text)) >= 3
         and not ADDRESS_WORDS.search(line.text)
+        and "," not in line.text  # lists of products and services, not a name
         and len(line.text.split()) <= 6
     ]
     if not candidates:
