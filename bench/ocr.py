@@ -18,6 +18,7 @@ import json
 import math
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -60,10 +61,14 @@ def make_variant(photos: list[Path], size: str, folder: Path) -> list[Path]:
     """Write each photo resized for `size` into `folder` under its own file name."""
     out = []
     for photo in photos:
+        target = folder / photo.name
         with Image.open(photo) as image:
-            target = folder / photo.name
-            SIZES[size](image.convert("RGB")).save(target, quality=92)
-            out.append(target)
+            resized = SIZES[size](image.convert("RGB"))
+            if resized.size == image.size:
+                shutil.copyfile(photo, target)  # already that size: keep the photo's own bytes
+            else:
+                resized.save(target, quality=92)
+        out.append(target)
     return out
 
 
