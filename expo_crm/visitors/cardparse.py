@@ -447,6 +447,8 @@ def _phone_candidates(run: str, region: str | None, labelled: bool) -> list[tupl
     matcher = phonenumbers.PhoneNumberMatcher(run, region or "ZZ", phonenumbers.Leniency.VALID)
     spans = []
     for match in matcher:
+        if re.search(r"\d[.\s-]*$", run[: match.start]):
+            continue  # digits glued in front ("9.4000-4561"): a longer local number
         out.append((_format(match.number), 0.95))
         spans.append((match.start, match.end))
     rest = run

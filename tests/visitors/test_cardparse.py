@@ -139,6 +139,12 @@ Nextel 9.4000-4561 ID. 35*65*43262"""
     assert len(card.phones) == 1
 
 
+def test_leading_digit_stays_with_a_local_number() -> None:
+    card = parse_card("Nextel 9.4000-4561\nTim 11 9.8697-6934", region="BR")
+
+    assert card.phones == ["9.4000-4561", "+55 11 98697-6934"]
+
+
 def test_postcodes_and_radio_ids_are_not_phones() -> None:
     text = "CEP: 03637-000 - Penha\nID 45*8*12146\nRamal 240"
 
