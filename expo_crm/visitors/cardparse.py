@@ -678,7 +678,8 @@ def _largest_text(lines: Sequence[_Line]) -> tuple[str, float, int] | None:
         and _alpha_ratio(line.text) >= 0.8
         and len(_squash(line.text)) >= 3
         and not ADDRESS_WORDS.search(line.text)
-        and "," not in line.text  # lists of products and services, not a name
+        and re.fullmatch(r"[\w\s.&'’-]+", line.text)  # no lists, handles or OCR debris
+        and not _REFERENCE.search(line.text)
         and len(line.text.split()) <= 6
     ]
     if not candidates:
