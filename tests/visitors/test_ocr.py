@@ -163,10 +163,11 @@ def test_large_photo_decodes_small_and_fast(latin_card: Image.Image) -> None:
     buffer = io.BytesIO()
     big.save(buffer, "JPEG", quality=90)
 
-    started = time.perf_counter()
+    # CPU time, not wall time: the assertion must hold on a busy CI machine too.
+    started = time.process_time()
     bgr = decode_image(buffer.getvalue())
 
-    assert time.perf_counter() - started < 1.0  # libjpeg scales while decoding
+    assert time.process_time() - started < 0.5  # libjpeg scales while decoding
     assert max(bgr.shape[:2]) <= 1600
 
 
@@ -232,11 +233,11 @@ def test_bad_input_is_refused_quickly_with_a_clear_message(
 ) -> None:
     data = make(latin_card)
 
-    started = time.perf_counter()
+    started = time.process_time()  # all in-process: no Tesseract runs for bad input
     with pytest.raises(CardImageError, match=message):
         read_card(data, region="BR")
 
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 1.0
 
 
 def test_readings_as_json_keys_results_by_path_and_reports_errors(
