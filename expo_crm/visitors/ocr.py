@@ -139,6 +139,8 @@ def decode_image(data: bytes, *, max_side: int = WORK_SIDE) -> np.ndarray:
         raise CardImageError("The photo is too small to read a card from.")
     if width * height > MAX_PIXELS:
         raise CardImageError("The photo has too many pixels (over 40 megapixels).")
+    if not _is_complete(data, image.format):
+        raise CardImageError("The photo is damaged or incomplete. Please try again.")
     if image.format in {"JPEG", "MPO"}:
         # Let libjpeg scale by 1/2, 1/4 or 1/8 while decoding: 12 MP decodes like 720p.
         image.draft("RGB", (max_side, max_side))
@@ -152,6 +154,22 @@ def decode_image(data: bytes, *, max_side: int = WORK_SIDE) -> np.ndarray:
     bgr = cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR)
     _reject_blank(bgr)
     return bgr
+
+
+def _is_complete(data: bytes, image_format: str | None) -> bool:
+    """Tell whether a JPEG or PNG file is whole.
+
+    Pillow's own check cannot be relied on: WeasyPrint (imported for badges) switches on
+    ``ImageFile.LOAD_TRUNCATED_IMAGES`` for the whole process. A JPEG is whole when an
+    end-of-image marker follows its last start-of-scan (0xFF bytes inside scan data are
+    stuffed, so the markers cannot appear by chance; an EXIF thumbnail's own markers
+    come earlier); a PNG when it has its IEND chunk.
+    """
+    if image_format in {"JPEG", "MPO"}:
+        return data.rfind(b"\xff\xd9") > data.rfind(b"\xff\xda") >= 0
+    if image_format == "PNG":
+        return b"IEND" in data[-64:]
+    return True
 
 
 def _reject_blank(bgr: np.ndarray) -> None:

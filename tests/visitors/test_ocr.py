@@ -240,6 +240,21 @@ def test_bad_input_is_refused_quickly_with_a_clear_message(
     assert time.process_time() - started < 1.0
 
 
+def test_truncated_photos_are_refused_even_when_pillow_tolerates_them(
+    latin_card: Image.Image, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WeasyPrint turns on LOAD_TRUNCATED_IMAGES process-wide; the check must not rely on it."""
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    with pytest.raises(CardImageError, match="damaged or incomplete"):
+        read_card(_truncated_jpeg(latin_card), region="BR")
+    buffer = io.BytesIO()
+    latin_card.save(buffer, "PNG")
+    with pytest.raises(CardImageError, match="damaged or incomplete"):
+        read_card(buffer.getvalue()[:-100], region="BR")
+
+
 def test_readings_as_json_keys_results_by_path_and_reports_errors(
     latin_card: Image.Image, tmp_path: Path
 ) -> None:
