@@ -26,18 +26,21 @@ NOT_CANCELLED = Contract.status != ContractStatus.CANCELLED
 IS_VISITOR = Registration.category != VisitorCategory.EXHIBITOR_STAFF
 
 
-def returning_clause(show: Show) -> Any:
-    """SQL: the registration's person registered (in any category) at an earlier edition.
+def earlier_people(show: Show) -> Any:
+    """Subquery of the distinct people registered (in any category) before ``show``.
 
-    An uncorrelated IN: planners build the set of earlier people once (SQLite an ephemeral
-    index, PostgreSQL a hashed subplan) instead of probing per row.
+    Outer-join it on ``person_id``: a match means the registration is *returning*. A join
+    (hashed by PostgreSQL, indexed by SQLite) stays linear where an ``IN`` inside an
+    expression can degrade into one subquery scan per row.
     """
     earlier = aliased(Registration)
     earlier_show = aliased(Show)
-    return Registration.person_id.in_(
-        select(earlier.person_id)
+    return (
+        select(earlier.person_id.label("person_id"))
         .join(earlier_show, earlier_show.id == earlier.show_id)
         .where(earlier_show.starts_on < show.starts_on)
+        .distinct()
+        .subquery("earlier_people")
     )
 
 

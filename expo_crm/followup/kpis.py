@@ -135,14 +135,18 @@ def edition_kpis(session: Session, show: Show, basis: str = "area") -> EditionKp
 
 
 def _visitor_counts(session: Session, show: Show) -> tuple[int, int, int]:
+    before = facts.earlier_people(show)
     row = session.execute(
         select(
             func.count(Registration.id),
             func.coalesce(
                 func.sum(case((Registration.category == VisitorCategory.TRADE, 1), else_=0)), 0
             ),
-            func.coalesce(func.sum(case((facts.returning_clause(show), 1), else_=0)), 0),
-        ).where(Registration.show_id == show.id, facts.IS_VISITOR)
+            func.count(before.c.person_id),
+        )
+        .select_from(Registration)
+        .outerjoin(before, before.c.person_id == Registration.person_id)
+        .where(Registration.show_id == show.id, facts.IS_VISITOR)
     ).one()
     return int(row[0]), int(row[1]), int(row[2])
 
@@ -247,7 +251,8 @@ def visitor_list(session: Session, show: Show, kind: str) -> Select:
     if kind == "trade":
         query = query.where(Registration.category == VisitorCategory.TRADE)
     elif kind == "returning":
-        query = query.where(facts.returning_clause(show))
+        before = facts.earlier_people(show)
+        query = query.join(before, before.c.person_id == Registration.person_id)
     return query.order_by(Person.full_name, Person.id)
 
 

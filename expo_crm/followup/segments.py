@@ -124,7 +124,8 @@ def segment_query(
     engagement and history are correlated subqueries, computed only where used.
     """
     f = filters
-    returning = facts.returning_clause(show)
+    before = facts.earlier_people(show)
+    returning = before.c.person_id.is_not(None)
     industry = func.coalesce(Registration.industry, Company.industry)
     country = func.coalesce(Company.country, Person.country)
     dimensions = [
@@ -141,6 +142,8 @@ def segment_query(
         .outerjoin(Company, Company.id == Registration.company_id)
         .where(Registration.show_id == show.id, facts.IS_VISITOR)
     )
+    if not lean or f.history:
+        query = query.outerjoin(before, before.c.person_id == Registration.person_id)
     # Correlated per registration: evaluated only for the rows that need them.
     day_count = engagement.days_expr(Registration.id)
     booth_count = engagement.booths_expr(Registration.id)
