@@ -113,10 +113,8 @@ def dashboard() -> str:
         },
         "revenue": [float(k.revenue) for k in trend],
         "rebooking": [k.rebooking_rate for k in trend],
-        "pyramid": {
-            t.value: int(pyramid.tiers[t]["companies"])
-            for t in value.Tier  # type: ignore[call-overload]
-        },
+        #: [tier, companies] from VIP down (a list: JSON objects lose their order).
+        "pyramid": [[t.value, int(pyramid.tiers[t]["companies"])] for t in value.Tier],
         "links": {
             "exhibitors": url_for("followup.exhibitor_list", show_code="__SHOW__", kind="__KIND__"),
             "visitors": url_for("followup.visitor_list", show_code="__SHOW__", kind="visitors"),

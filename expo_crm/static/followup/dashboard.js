@@ -53,10 +53,10 @@
     }), { scales: { y: { beginAtZero: true }, rate: { position: "right", min: 0, max: 1 } } })
   });
 
-  var tiers = Object.keys(data.pyramid);
+  var tiers = data.pyramid.map(function (pair) { return pair[0]; });
   new Chart(document.getElementById("chart-pyramid"), {
     type: "bar",
-    data: { labels: tiers, datasets: [{ label: "companies", data: tiers.map(function (t) { return data.pyramid[t]; }) }] },
+    data: { labels: tiers, datasets: [{ label: "companies", data: data.pyramid.map(function (pair) { return pair[1]; }) }] },
     options: Object.assign(clickable(function (dataset, index) {
       go(links.pyramid, { "__TIER__": tiers[index] });
     }), { indexAxis: "y" })
