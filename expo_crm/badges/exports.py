@@ -1,60 +1,15 @@
-"""CSV, Excel and vCard files of lists (leads, attendance, lead counts)."""
+"""Exports of badges lists: CSV and Excel through the app's one exporter, vCards of leads."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Response
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from expo_crm.exports import table_response
 
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value  # never let a spreadsheet run a visitor's text as a formula
-    return value
-
-
-def table_response(
-    fmt: str, filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> Response:
-    """Return rows as a CSV or Excel download."""
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(filename[:31])
-        sheet.append(list(headers))
-        for row in rows:
-            sheet.append([_plain(_cell(v)) for v in row])
-        out = io.BytesIO()
-        book.save(out)
-        return Response(
-            out.getvalue(),
-            mimetype=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'},
-        )
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return Response(
-        "\ufeff" + text.getvalue(),  # BOM: Excel then reads UTF-8 (accents, CJK) correctly
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
-    )
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
-        return value.replace(tzinfo=None)  # Excel has no time zones: values are UTC
-    return value
+__all__ = ["table_response", "vcard", "vcard_escape", "vcard_response"]
 
 
 def vcard_escape(value: str) -> str:
