@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -41,7 +42,7 @@ def _show(code: str | None) -> Show:
 
     show = get_show(db.session, code) if code else current_show(db.session)
     if show is None:
-        raise NotFound("No show edition yet.")
+        raise NotFound(_("No show edition is set up yet."))
     return show
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -47,6 +48,7 @@ from expo_crm.exhibitors.models import (
 from expo_crm.exhibitors.numbering import next_number
 from expo_crm.exhibitors.pricing import HUNDRED, cancellation_fee, cancellation_percent, parse_rules
 from expo_crm.exhibitors.services import _expire_if_due, _hold_expired, lock_booth
+from expo_crm.labels import label
 from expo_crm.shows.models import Show
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,7 @@ log = logging.getLogger(__name__)
 def get_contract(session: Session, contract_id: int) -> Contract:
     contract = session.get(Contract, contract_id)
     if contract is None:
-        raise NotFound(f"No contract {contract_id}.")
+        raise NotFound(_("No contract %(id)s.", id=contract_id))
     return contract
 
 
@@ -84,17 +86,21 @@ def sign_contract(
     _expire_if_due(quote, today)
     if quote.status is not QuoteStatus.ISSUED:
         raise Conflict(
-            f"Quote {quote.number} is {quote.status.value}; only an issued quote can be signed."
+            _(
+                "Quote %(number)s has status “%(status)s”; only an issued quote can be signed.",
+                number=quote.number,
+                status=label(quote.status),
+            )
         )
     booth = lock_booth(session, quote.booth_id)
     if booth.status is BoothStatus.SOLD:
-        raise Conflict(f"Booth {booth.code} is already sold.")
+        raise Conflict(_("Booth %(code)s is already sold.", code=booth.code))
     if (
         booth.status is BoothStatus.HELD
         and booth.company_id != quote.company_id
         and not _hold_expired(booth)
     ):
-        raise Conflict(f"Booth {booth.code} is held for another company.")
+        raise Conflict(_("Booth %(code)s is held for another company.", code=booth.code))
     sold = session.execute(
         update(Booth)
         .where(Booth.id == booth.id, Booth.status != BoothStatus.SOLD)
@@ -104,7 +110,7 @@ def sign_contract(
         .execution_options(synchronize_session=False)
     )
     if sold.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(f"Booth {booth.code} is already sold.")
+        raise Conflict(_("Booth %(code)s is already sold.", code=booth.code))
     session.refresh(booth)
 
     show: Show = quote.booth.show
@@ -135,7 +141,7 @@ def sign_contract(
             session.add(contract)
             session.flush()
     except IntegrityError:
-        raise Conflict(f"Booth {booth.code} is already sold.") from None
+        raise Conflict(_("Booth %(code)s is already sold.", code=booth.code)) from None
     transition(quote, QuoteStatus.ACCEPTED, QUOTE_TRANSITIONS)
 
     deposit = money(quote.total * rules.deposit_percent / HUNDRED)

@@ -23,17 +23,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from expo_crm.errors import ValidationError
 from expo_crm.exhibitors.models import BoothType, PaymentMethod
+from expo_crm.labels import choices
 
-BOOTH_TYPE_LABELS = {
-    BoothType.RAW_SPACE: _l("Raw space"),
-    BoothType.SHELL_SCHEME: _l("Shell scheme"),
-}
-METHOD_LABELS = {
-    PaymentMethod.BANK_TRANSFER: _l("Bank transfer"),
-    PaymentMethod.CARD: _l("Card"),
-    PaymentMethod.CASH: _l("Cash (on site)"),
-    PaymentMethod.ONSITE_CARD: _l("Card terminal (on site)"),
-}
+#: Methods a person records by hand (credits come from cancellations only).
+MANUAL_METHODS = [m for m in PaymentMethod if m is not PaymentMethod.CREDIT]
+
+
+def _method_choices() -> list[tuple[str, str]]:
+    return choices(PaymentMethod, MANUAL_METHODS)
 
 
 class BoothForm(FlaskForm):
@@ -41,9 +38,7 @@ class BoothForm(FlaskForm):
     code = StringField(_l("Booth code"), validators=[DataRequired(), Length(max=20)])
     # Range checks are the service's (one message for page and API); the form only parses.
     area_m2 = DecimalField(_l("Area (m²)"), places=2, validators=[InputRequired()])
-    booth_type = SelectField(
-        _l("Type"), choices=[(t.value, label) for t, label in BOOTH_TYPE_LABELS.items()]
-    )
+    booth_type = SelectField(_l("Type"), choices=lambda: choices(BoothType))
     open_sides = IntegerField(_l("Open sides (1–4)"), default=1, validators=[InputRequired()])
     x = DecimalField(_l("Position x (m)"), places=2, default=0, validators=[Optional()])
     y = DecimalField(_l("Position y (m)"), places=2, default=0, validators=[Optional()])
@@ -177,9 +172,7 @@ def _tier_lines(field: str, text: str | None) -> list[tuple[str, str]]:
 
 class PaymentForm(FlaskForm):
     amount = StringField(_l("Amount"), validators=[DataRequired(), Length(max=20)])
-    method = SelectField(
-        _l("Method"), choices=[(m.value, label) for m, label in METHOD_LABELS.items()]
-    )
+    method = SelectField(_l("Method"), choices=_method_choices)
     received_on = DateField(_l("Received on"), validators=[DataRequired()])
     reference = StringField(_l("Reference"), validators=[Optional(), Length(max=100)])
 
@@ -191,6 +184,4 @@ class CancelForm(FlaskForm):
 class OnsiteChargeForm(FlaskForm):
     description = StringField(_l("For"), validators=[DataRequired(), Length(max=200)])
     amount = StringField(_l("Amount"), validators=[DataRequired(), Length(max=20)])
-    method = SelectField(
-        _l("Method"), choices=[(m.value, label) for m, label in METHOD_LABELS.items()]
-    )
+    method = SelectField(_l("Method"), choices=_method_choices)

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,7 @@ from expo_crm.exhibitors.models import (
     transition,
 )
 from expo_crm.exhibitors.numbering import next_number
+from expo_crm.labels import label
 from expo_crm.shows.models import Show
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ CONTRACT_KINDS = (InvoiceKind.DEPOSIT, InvoiceKind.BALANCE)
 def get_invoice(session: Session, invoice_id: int) -> Invoice:
     invoice = session.get(Invoice, invoice_id)
     if invoice is None:
-        raise NotFound(f"No invoice {invoice_id}.")
+        raise NotFound(_("No invoice %(id)s.", id=invoice_id))
     return invoice
 
 
@@ -90,11 +92,13 @@ def parse_amount(value: Any) -> Decimal:
     try:
         amount = Decimal(str(value).strip().replace(",", ""))
     except InvalidOperation:
-        raise ValidationError("amount", f"{value!r} is not an amount.") from None
+        raise ValidationError(
+            "amount", _("%(value)s is not an amount.", value=repr(value))
+        ) from None
     if not amount.is_finite():
-        raise ValidationError("amount", f"{value!r} is not an amount.")
+        raise ValidationError("amount", _("%(value)s is not an amount.", value=repr(value)))
     if amount != money(amount):
-        raise ValidationError("amount", "Amounts have at most two decimals (cents).")
+        raise ValidationError("amount", _("Amounts have at most two decimals (cents)."))
     return amount
 
 
@@ -106,7 +110,7 @@ def _lock_invoice(session: Session, invoice_id: int) -> Invoice:
         .execution_options(populate_existing=True)
     )
     if invoice is None:
-        raise NotFound(f"No invoice {invoice_id}.")
+        raise NotFound(_("No invoice %(id)s.", id=invoice_id))
     return invoice
 
 
@@ -126,21 +130,33 @@ def record_payment(
     """
     amount = parse_amount(amount)
     if user is not None and user.role is Role.ONSITE and method not in ONSITE_METHODS:
-        raise DomainError("On-site staff may take cash or card payments only.")
+        raise DomainError(_("On-site staff may take cash or card payments only."))
     if method is PaymentMethod.CREDIT:
         raise ValidationError(
-            "method", "Credits are applied by cancellations, not recorded by hand."
+            "method", _("Credits are applied by cancellations, not recorded by hand.")
         )
     invoice = _lock_invoice(session, invoice.id)
     if invoice.status is not InvoiceStatus.OPEN:
-        raise Conflict(f"Invoice {invoice.number} is {invoice.status.value}; it takes no payment.")
+        raise Conflict(
+            _(
+                "Invoice %(number)s has status “%(status)s”; it takes no payment.",
+                number=invoice.number,
+                status=label(invoice.status),
+            )
+        )
     if amount <= 0:
-        raise ValidationError("amount", "A payment must be greater than zero.")
+        raise ValidationError("amount", _("A payment must be greater than zero."))
     if amount > invoice.balance:
         raise ValidationError(
             "amount",
-            f"The payment of {amount} {invoice.currency} is larger than the balance of "
-            f"{invoice.balance} {invoice.currency} on invoice {invoice.number}.",
+            _(
+                "The payment of %(amount)s %(currency)s is larger than the balance of "
+                "%(balance)s %(currency)s on invoice %(number)s.",
+                amount=amount,
+                balance=invoice.balance,
+                currency=invoice.currency,
+                number=invoice.number,
+            ),
         )
     payment = _add_payment(session, invoice, amount, method, user, received_on, reference)
     log.info(
@@ -212,9 +228,9 @@ def onsite_charge(
     """Invoice a fee taken at the show desk and record its payment at once."""
     amount = parse_amount(amount)
     if amount <= 0:
-        raise ValidationError("amount", "A fee must be greater than zero.")
+        raise ValidationError("amount", _("A fee must be greater than zero."))
     if not description.strip():
-        raise ValidationError("description", "Say what the fee is for.")
+        raise ValidationError("description", _("Say what the fee is for."))
     today = today or date.today()
     invoice = issue_invoice(
         session,

@@ -7,6 +7,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
@@ -22,14 +26,28 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from expo_crm.db import enum_column, utcnow
 from expo_crm.errors import Conflict
 from expo_crm.extensions import db
+from expo_crm.labels import label, register_labels
+
+# Labels whose English word is also a column heading ("Signed" = signed on, "Balance" =
+# amount still due) carry a context (pgettext inside a LazyString, which extraction finds),
+# so Chinese can tell the state from the heading.
+
+#: What a document is called in messages, by model class name.
+DOCUMENT_NAMES = {"Quote": _l("Quote"), "Contract": _l("Contract"), "Invoice": _l("Invoice")}
 
 
 def transition(obj: Any, new: enum.Enum, allowed: dict[Any, set[Any]]) -> None:
     """Move ``obj.status`` to ``new`` if the state machine allows it; raise Conflict."""
     if new not in allowed.get(obj.status, set()):
+        name = type(obj).__name__
         raise Conflict(
-            f"{type(obj).__name__} {getattr(obj, 'number', obj.id)} cannot go from "
-            f"{obj.status.value} to {new.value}."
+            _(
+                "%(document)s %(number)s cannot go from “%(old)s” to “%(new)s”.",
+                document=DOCUMENT_NAMES.get(name, name),
+                number=getattr(obj, "number", obj.id),
+                old=label(obj.status),
+                new=label(new),
+            )
         )
     obj.status = new
 
@@ -39,10 +57,22 @@ class BoothType(enum.StrEnum):
     SHELL_SCHEME = "shell_scheme"
 
 
+register_labels({BoothType.RAW_SPACE: _l("Raw space"), BoothType.SHELL_SCHEME: _l("Shell scheme")})
+
+
 class BoothStatus(enum.StrEnum):
     AVAILABLE = "available"
     HELD = "held"
     SOLD = "sold"
+
+
+register_labels(
+    {
+        BoothStatus.AVAILABLE: _l("Available"),
+        BoothStatus.HELD: _l("Held"),
+        BoothStatus.SOLD: _l("Sold"),
+    }
+)
 
 
 class Booth(db.Model):
@@ -112,6 +142,16 @@ class QuoteStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+register_labels(
+    {
+        QuoteStatus.ISSUED: LazyString(lambda: pgettext("status", "Issued")),
+        QuoteStatus.ACCEPTED: _l("Accepted"),
+        QuoteStatus.EXPIRED: _l("Expired"),
+        QuoteStatus.WITHDRAWN: _l("Withdrawn"),
+    }
+)
+
+
 QUOTE_TRANSITIONS = {
     QuoteStatus.ISSUED: {QuoteStatus.ACCEPTED, QuoteStatus.EXPIRED, QuoteStatus.WITHDRAWN},
 }
@@ -154,6 +194,20 @@ class Quote(db.Model):
     def __repr__(self) -> str:
         return f"<Quote {self.number} {self.total} {self.currency}>"
 
+    @property
+    def booth_type_quoted(self) -> BoothType | None:
+        """The booth type the quote was priced for (from the snapshot)."""
+        value = (self.rules_snapshot or {}).get("booth", {}).get("booth_type")
+        return BoothType(value) if value in set(BoothType) else None
+
+    @property
+    def categories_quoted(self) -> list[Any]:
+        """The discount categories the company had when quoted (``pricing.Category``)."""
+        from expo_crm.exhibitors.pricing import Category
+
+        values = (self.rules_snapshot or {}).get("categories", [])
+        return [Category(v) if v in set(Category) else v for v in values]
+
 
 class QuoteLine(db.Model):
     __tablename__ = "quote_lines"
@@ -174,6 +228,15 @@ class ContractStatus(enum.StrEnum):
     SIGNED = "signed"
     CANCELLED = "cancelled"
     COMPLETED = "completed"  #: fully paid
+
+
+register_labels(
+    {
+        ContractStatus.SIGNED: LazyString(lambda: pgettext("status", "Signed")),
+        ContractStatus.CANCELLED: _l("Cancelled"),
+        ContractStatus.COMPLETED: _l("Completed"),
+    }
+)
 
 
 CONTRACT_TRANSITIONS = {
@@ -237,10 +300,30 @@ class InvoiceKind(enum.StrEnum):
     ONSITE = "onsite"  #: fees taken at the show
 
 
+register_labels(
+    {
+        InvoiceKind.DEPOSIT: LazyString(lambda: pgettext("invoice kind", "Deposit")),
+        InvoiceKind.BALANCE: LazyString(lambda: pgettext("invoice kind", "Balance")),
+        InvoiceKind.CANCELLATION: _l("Cancellation fee"),
+        InvoiceKind.CREDIT_NOTE: _l("Credit note"),
+        InvoiceKind.ONSITE: _l("On-site fee"),
+    }
+)
+
+
 class InvoiceStatus(enum.StrEnum):
     OPEN = "open"
     PAID = "paid"
     CANCELLED = "cancelled"  #: voided by a credit note (contract cancelled)
+
+
+register_labels(
+    {
+        InvoiceStatus.OPEN: _l("Open"),
+        InvoiceStatus.PAID: _l("Paid"),
+        InvoiceStatus.CANCELLED: _l("Cancelled"),
+    }
+)
 
 
 INVOICE_TRANSITIONS = {
@@ -310,6 +393,17 @@ class PaymentMethod(enum.StrEnum):
     ONSITE_CARD = "onsite_card"
     #: Not new money: payments on cancelled invoices applied to the cancellation fee.
     CREDIT = "credit"
+
+
+register_labels(
+    {
+        PaymentMethod.BANK_TRANSFER: _l("Bank transfer"),
+        PaymentMethod.CARD: _l("Card"),
+        PaymentMethod.CASH: _l("Cash (on site)"),
+        PaymentMethod.ONSITE_CARD: _l("Card terminal (on site)"),
+        PaymentMethod.CREDIT: _l("Credit from cancelled invoices"),
+    }
+)
 
 
 #: What on-site staff may take at the desk.

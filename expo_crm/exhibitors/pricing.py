@@ -24,12 +24,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic import ValidationError as PydanticError
 
 from expo_crm.db import money
 from expo_crm.errors import ValidationError
 from expo_crm.exhibitors.models import BoothType
+from expo_crm.labels import register_labels
 
 HUNDRED = Decimal(100)
 Percent = Field(ge=0, le=100)
@@ -41,6 +44,15 @@ class Category(enum.StrEnum):
     MEMBER = "member"  #: member of the organizing association
     RETURNING = "returning"  #: had a live contract at the previous edition
     FIRST_TIME = "first_time"  #: never had a contract
+
+
+register_labels(
+    {
+        Category.MEMBER: _l("Association member"),
+        Category.RETURNING: _l("Returning exhibitor"),
+        Category.FIRST_TIME: _l("First-time exhibitor"),
+    }
+)
 
 
 class VolumeTier(BaseModel):
@@ -83,28 +95,28 @@ class PriceRules(BaseModel):
     def _every_type_priced(cls, value: dict[BoothType, Decimal]) -> dict[BoothType, Decimal]:
         missing = [t.value for t in BoothType if t not in value]
         if missing:
-            raise ValueError(f"give a price per m² for {', '.join(missing)}")
+            raise ValueError(_("give a price per m² for %(types)s", types=", ".join(missing)))
         if any(v <= 0 for v in value.values()):
-            raise ValueError("prices per m² must be greater than zero")
+            raise ValueError(_("prices per m² must be greater than zero"))
         return value
 
     @field_validator("category_percent")
     @classmethod
     def _percentages(cls, value: dict[Category, Decimal]) -> dict[Category, Decimal]:
         if any(not (0 <= v <= 100) for v in value.values()):
-            raise ValueError("category discounts must be between 0 and 100 %")
+            raise ValueError(_("category discounts must be between 0 and 100 %"))
         return value
 
     @model_validator(mode="after")
     def _distinct_thresholds(self) -> PriceRules:
         areas = [t.min_area_m2 for t in self.volume_tiers]
         if len(set(areas)) != len(areas):
-            raise ValueError("two volume tiers have the same minimum area")
+            raise ValueError(_("two volume tiers have the same minimum area"))
         days = [t.min_days_before for t in self.cancellation_tiers]
         if len(set(days)) != len(days):
-            raise ValueError("two cancellation tiers start on the same day")
+            raise ValueError(_("two cancellation tiers start on the same day"))
         if self.early_bird_percent and self.early_bird_deadline is None:
-            raise ValueError("an early-bird discount needs a deadline")
+            raise ValueError(_("an early-bird discount needs a deadline"))
         return self
 
     def as_json(self) -> dict[str, Any]:
@@ -121,8 +133,13 @@ def parse_rules(data: Any) -> PriceRules:
         problems = []
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"]) or "rules"
-            problems.append(f"{where}: {err['msg']}")
-        raise ValidationError("rules", "Invalid price rules — " + "; ".join(problems)) from exc
+            # Our own checks raise translated ValueErrors; show them without pydantic's
+            # "Value error, " prefix. Pydantic's built-in messages stay English.
+            cause = err.get("ctx", {}).get("error") if err["type"] == "value_error" else None
+            problems.append(f"{where}: {cause if cause is not None else err['msg']}")
+        raise ValidationError(
+            "rules", _("Invalid price rules — %(problems)s", problems="; ".join(problems))
+        ) from exc
 
 
 def default_rules(show_starts_on: date) -> PriceRules:
@@ -177,9 +194,9 @@ def price_booth(
 ) -> Price:
     """Price one booth for a company in ``categories`` on ``quoted_on`` (pure: no database)."""
     if area_m2 <= 0:
-        raise ValidationError("area_m2", "A booth's area must be greater than zero.")
+        raise ValidationError("area_m2", _("A booth's area must be greater than zero."))
     if not 1 <= open_sides <= 4:
-        raise ValidationError("open_sides", "A booth has 1 to 4 open sides.")
+        raise ValidationError("open_sides", _("A booth has 1 to 4 open sides."))
     unit = rules.price_per_m2[booth_type]
     base = money(area_m2 * unit)
     lines = [

@@ -12,7 +12,6 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -28,7 +27,6 @@ from expo_crm.exhibitors.contracts import (
     sign_contract,
 )
 from expo_crm.exhibitors.forms import (
-    BOOTH_TYPE_LABELS,
     BoothForm,
     BoothImportForm,
     CancelForm,
@@ -48,16 +46,12 @@ from expo_crm.exhibitors.models import (
 )
 from expo_crm.exports import table_response
 from expo_crm.extensions import db
+from expo_crm.labels import label
 from expo_crm.shows.models import Show
 
 log = logging.getLogger(__name__)
 bp = Blueprint("exhibitors", __name__, url_prefix="/exhibitors")
 
-STATUS_LABELS = {
-    BoothStatus.AVAILABLE: _l("available"),
-    BoothStatus.HELD: _l("held"),
-    BoothStatus.SOLD: _l("sold"),
-}
 SELLERS = (Role.SALES,)
 MONEY_PEOPLE = (Role.FINANCE,)
 BACK_OFFICE = (Role.SALES, Role.FINANCE)
@@ -143,10 +137,9 @@ def floorplan() -> str:
         counts={s: sum(1 for b in booths if b.status is s) for s in BoothStatus},
         # Formatted once per distinct value: a hall has hundreds of booths but few sizes.
         area_labels={a: format_decimal(a) for a in {b.area_m2 for b in booths}},
-        status_labels={k: str(v) for k, v in STATUS_LABELS.items()},
+        status_labels={s: label(s) for s in BoothStatus},
         hold_form=HoldForm(),
         quote_form=QuoteForm(),
-        type_labels=BOOTH_TYPE_LABELS,
     )
 
 
@@ -201,7 +194,6 @@ def booths() -> str | Response:
         shows=_shows(),
         booths=rows,
         import_form=BoothImportForm(),
-        type_labels=BOOTH_TYPE_LABELS,
     )
 
 

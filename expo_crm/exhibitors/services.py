@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -49,6 +51,22 @@ log = logging.getLogger(__name__)
 
 BOOTH_FIELDS = ("hall", "code", "area_m2", "booth_type", "open_sides", "x", "y", "width", "depth")
 HOLD_DAYS = 7
+#: Names of booth fields in messages.
+FIELD_NAMES = {
+    "hall": _l("hall"),
+    "code": _l("code"),
+    "area_m2": _l("area"),
+    "booth_type": _l("type"),
+    "open_sides": _l("number of open sides"),
+    "x": _l("x"),
+    "y": _l("y"),
+    "width": _l("width"),
+    "depth": _l("depth"),
+}
+
+
+def _field(name: str) -> str:
+    return str(FIELD_NAMES.get(name, name))
 
 
 # -- booths --------------------------------------------------------------------------------
@@ -57,7 +75,7 @@ HOLD_DAYS = 7
 def get_booth(session: Session, booth_id: int) -> Booth:
     booth = session.get(Booth, booth_id)
     if booth is None:
-        raise NotFound(f"No booth {booth_id}.")
+        raise NotFound(_("No booth %(id)s.", id=booth_id))
     return booth
 
 
@@ -85,43 +103,57 @@ def _clean_booth_fields(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - set(BOOTH_FIELDS)
     if unknown:
         raise ValidationError(
-            sorted(unknown)[0], f"Unknown booth field(s): {', '.join(sorted(unknown))}."
+            sorted(unknown)[0],
+            _("Unknown booth field(s): %(fields)s.", fields=", ".join(sorted(unknown))),
         )
     clean = dict(fields)
     for name in ("hall", "code"):
         if name in clean:
             clean[name] = str(clean[name] or "").strip().upper()
             if not clean[name]:
-                raise ValidationError(name, f"A booth needs a {name}.")
+                raise ValidationError(name, _("Give the booth's %(field)s.", field=_field(name)))
             if len(clean[name]) > 20:
-                raise ValidationError(name, f"The booth {name} is longer than 20 characters.")
+                raise ValidationError(
+                    name,
+                    _("The booth %(field)s is longer than 20 characters.", field=_field(name)),
+                )
     for name in ("area_m2", "x", "y", "width", "depth"):
         if name in clean and clean[name] is not None:
             try:
                 clean[name] = Decimal(str(clean[name]))
             except InvalidOperation:
-                raise ValidationError(name, f"{name} must be a number.") from None
+                raise ValidationError(
+                    name, _("The %(field)s must be a number.", field=_field(name))
+                ) from None
     if "area_m2" in clean and not clean["area_m2"] > 0:
-        raise ValidationError("area_m2", "The area must be greater than zero m².")
+        raise ValidationError("area_m2", _("The area must be greater than zero m²."))
     for name in ("width", "depth"):
         if name in clean and clean[name] is not None and not clean[name] > 0:
-            raise ValidationError(name, f"The booth {name} must be greater than zero.")
+            raise ValidationError(
+                name, _("The booth %(field)s must be greater than zero.", field=_field(name))
+            )
     for name in ("x", "y"):
         if name in clean and clean[name] is not None and clean[name] < 0:
-            raise ValidationError(name, f"The position {name} cannot be negative.")
+            raise ValidationError(
+                name, _("The position %(field)s cannot be negative.", field=_field(name))
+            )
     if "open_sides" in clean:
         try:
             clean["open_sides"] = int(clean["open_sides"])
         except (TypeError, ValueError):
-            raise ValidationError("open_sides", "Open sides must be a whole number.") from None
+            raise ValidationError("open_sides", _("Open sides must be a whole number.")) from None
         if not 1 <= clean["open_sides"] <= 4:
-            raise ValidationError("open_sides", "A booth has 1 to 4 open sides.")
+            raise ValidationError("open_sides", _("A booth has 1 to 4 open sides."))
     if "booth_type" in clean:
         try:
             clean["booth_type"] = BoothType(clean["booth_type"])
         except ValueError:
             raise ValidationError(
-                "booth_type", f"Booth type must be one of {', '.join(t.value for t in BoothType)}."
+                "booth_type",
+                _(
+                    "Booth type must be one of %(types)s.",
+                    types=", ".join(t.value for t in BoothType),
+                ),
             ) from None
     return {k: v for k, v in clean.items() if v is not None}
 
@@ -138,9 +170,18 @@ def create_booth(session: Session, show: Show, user: User | None = None, **field
     clean = _clean_booth_fields(fields)
     for required in ("hall", "code", "area_m2", "booth_type"):
         if required not in clean:
-            raise ValidationError(required, f"A booth needs {required}.")
+            raise ValidationError(
+                required, _("Give the booth's %(field)s.", field=_field(required))
+            )
     if _code_taken(session, show, clean["code"]):
-        raise ValidationError("code", f"Booth code {clean['code']} is already used in {show.code}.")
+        raise ValidationError(
+            "code",
+            _(
+                "Booth code %(code)s is already used in %(show)s.",
+                code=clean["code"],
+                show=show.code,
+            ),
+        )
     booth = Booth(show_id=show.id, **clean)
     session.add(booth)
     session.flush()
@@ -153,13 +194,20 @@ def update_booth(session: Session, booth: Booth, user: User | None = None, **fie
     clean = _clean_booth_fields(fields)
     if "code" in clean and _code_taken(session, booth.show, clean["code"], booth.id):
         raise ValidationError(
-            "code", f"Booth code {clean['code']} is already used in {booth.show.code}."
+            "code",
+            _(
+                "Booth code %(code)s is already used in %(show)s.",
+                code=clean["code"],
+                show=booth.show.code,
+            ),
         )
     if booth.status is BoothStatus.SOLD and any(
         k in clean and clean[k] != getattr(booth, k)
         for k in ("area_m2", "booth_type", "open_sides")
     ):
-        raise Conflict(f"Booth {booth.code} is sold: its area, type and sides cannot change.")
+        raise Conflict(
+            _("Booth %(code)s is sold: its area, type and sides cannot change.", code=booth.code)
+        )
     for key, value in clean.items():
         setattr(booth, key, value)
     session.flush()
@@ -175,7 +223,9 @@ def import_booths_csv(session: Session, show: Show, text: str, user: User | None
     reader = csv.DictReader(io.StringIO(text.strip()))
     missing = {"hall", "code", "area_m2", "booth_type"} - set(reader.fieldnames or [])
     if missing:
-        raise ValidationError("file", f"The CSV needs the columns: {', '.join(sorted(missing))}.")
+        raise ValidationError(
+            "file", _("The CSV needs the columns: %(columns)s.", columns=", ".join(sorted(missing)))
+        )
     rows, errors, seen = [], [], set()
     for number, row in enumerate(reader, start=2):
         fields = {k: (v or "").strip() or None for k, v in row.items() if k in BOOTH_FIELDS}
@@ -185,14 +235,20 @@ def import_booths_csv(session: Session, show: Show, text: str, user: User | None
         try:
             clean = _clean_booth_fields(fields)
             if clean["code"] in seen or _code_taken(session, show, clean["code"]):
-                raise ValidationError("code", f"booth code {clean['code']} is used twice")
+                raise ValidationError(
+                    "code", _("booth code %(code)s is used twice", code=clean["code"])
+                )
         except (ValidationError, KeyError) as exc:
-            errors.append(f"line {number}: {getattr(exc, 'message', exc)}")
+            errors.append(
+                _("line %(n)s: %(problem)s", n=number, problem=getattr(exc, "message", exc))
+            )
             continue
         seen.add(clean["code"])
         rows.append(clean)
     if errors:
-        raise ValidationError("file", "Nothing imported. " + "; ".join(errors[:20]))
+        raise ValidationError(
+            "file", _("Nothing imported. %(problems)s", problems="; ".join(errors[:20]))
+        )
     for clean in rows:
         session.add(Booth(show_id=show.id, **clean))
     session.flush()
@@ -209,7 +265,7 @@ def lock_booth(session: Session, booth_id: int) -> Booth:
         .execution_options(populate_existing=True)
     )
     if booth is None:
-        raise NotFound(f"No booth {booth_id}.")
+        raise NotFound(_("No booth %(id)s.", id=booth_id))
     return booth
 
 
@@ -229,13 +285,13 @@ def hold_booth(
     company_id = get_company(session, company_id).id
     booth = lock_booth(session, booth.id)
     if booth.status is BoothStatus.SOLD:
-        raise Conflict(f"Booth {booth.code} is already sold.")
+        raise Conflict(_("Booth %(code)s is already sold.", code=booth.code))
     if (
         booth.status is BoothStatus.HELD
         and booth.company_id != company_id
         and not _hold_expired(booth)
     ):
-        raise Conflict(f"Booth {booth.code} is held for another company.")
+        raise Conflict(_("Booth %(code)s is held for another company.", code=booth.code))
     booth.status = BoothStatus.HELD
     booth.company_id = company_id
     booth.held_by_id = user.id if user else None
@@ -249,7 +305,7 @@ def release_booth(session: Session, booth: Booth, user: User | None) -> Booth:
     """Make a held booth available again; raise Conflict if it is sold."""
     booth = lock_booth(session, booth.id)
     if booth.status is BoothStatus.SOLD:
-        raise Conflict(f"Booth {booth.code} is sold; cancel its contract instead.")
+        raise Conflict(_("Booth %(code)s is sold; cancel its contract instead.", code=booth.code))
     booth.status = BoothStatus.AVAILABLE
     booth.company_id = booth.held_by_id = booth.held_until = None
     session.flush()
@@ -362,7 +418,7 @@ def exhibitor_categories(session: Session, company_id: int, show: Show) -> set[C
 def get_quote(session: Session, quote_id: int) -> Quote:
     quote = session.get(Quote, quote_id)
     if quote is None:
-        raise NotFound(f"No quote {quote_id}.")
+        raise NotFound(_("No quote %(id)s.", id=quote_id))
     return quote
 
 
@@ -392,13 +448,13 @@ def quote_booth(
     booth = lock_booth(session, booth.id)
     show = booth.show
     if booth.status is BoothStatus.SOLD:
-        raise Conflict(f"Booth {booth.code} is already sold; it cannot be quoted.")
+        raise Conflict(_("Booth %(code)s is already sold; it cannot be quoted.", code=booth.code))
     if (
         booth.status is BoothStatus.HELD
         and booth.company_id != company.id
         and not _hold_expired(booth)
     ):
-        raise Conflict(f"Booth {booth.code} is held for another company.")
+        raise Conflict(_("Booth %(code)s is held for another company.", code=booth.code))
     plist = price_list(session, show)
     existing = session.scalars(
         select(Quote)

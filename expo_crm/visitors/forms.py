@@ -11,7 +11,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from expo_crm.visitors.models import QuestionKind
+from expo_crm.labels import choices
+from expo_crm.visitors.models import QuestionKind, VisitorCategory
+
+#: The categories people choose for themselves (the others are given by staff).
+SELF_SERVICE_CATEGORIES = (VisitorCategory.TRADE, VisitorCategory.PUBLIC, VisitorCategory.PRESS)
 
 
 class PreregistrationForm(FlaskForm):
@@ -22,7 +26,7 @@ class PreregistrationForm(FlaskForm):
     title = StringField(_l("Job title"), validators=[Optional(), Length(max=200)])
     category = SelectField(
         _l("I am visiting as"),
-        choices=[("trade", _l("Trade visitor")), ("public", _l("Public")), ("press", _l("Press"))],
+        choices=lambda: choices(VisitorCategory, SELF_SERVICE_CATEGORIES),
     )
     consent_marketing = BooleanField()
     consent_share = BooleanField()
@@ -34,7 +38,7 @@ class QuestionForm(FlaskForm):
     key = StringField(_l("Key"), validators=[DataRequired(), Length(max=50)])
     label_en = StringField(_l("Question (English)"), validators=[DataRequired(), Length(max=300)])
     label_zh = StringField(_l("Question (Chinese)"), validators=[Optional(), Length(max=300)])
-    kind = SelectField(_l("Answer"), choices=[(k.value, k.value) for k in QuestionKind])
+    kind = SelectField(_l("Answer"), choices=lambda: choices(QuestionKind))
     options = TextAreaField(
         _l("Options, one per line: English | 中文"), validators=[Optional(), Length(max=5000)]
     )

@@ -6,11 +6,13 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo_crm.db import JSONType, enum_column, utcnow
 from expo_crm.extensions import db
+from expo_crm.labels import register_labels
 
 
 class VisitorCategory(enum.StrEnum):
@@ -21,11 +23,32 @@ class VisitorCategory(enum.StrEnum):
     VIP = "vip"
 
 
+register_labels(
+    {
+        VisitorCategory.TRADE: _l("Trade visitor"),
+        VisitorCategory.PUBLIC: _l("Public"),
+        VisitorCategory.PRESS: _l("Press"),
+        VisitorCategory.EXHIBITOR_STAFF: _l("Exhibitor staff"),
+        VisitorCategory.VIP: _l("VIP"),
+    }
+)
+
+
 class RegistrationSource(enum.StrEnum):
     PREREGISTERED = "preregistered"  #: online before the show
     KIOSK = "kiosk"
     ONSITE_DESK = "onsite_desk"
     IMPORT = "import"  #: card folders, lists
+
+
+register_labels(
+    {
+        RegistrationSource.PREREGISTERED: _l("Preregistered online"),
+        RegistrationSource.KIOSK: _l("Kiosk"),
+        RegistrationSource.ONSITE_DESK: _l("On-site desk"),
+        RegistrationSource.IMPORT: _l("Imported"),
+    }
+)
 
 
 class Registration(db.Model):
@@ -95,6 +118,15 @@ class QuestionKind(enum.StrEnum):
     SINGLE = "single"  #: pick one option
     MULTIPLE = "multiple"  #: pick any number of options
     TEXT = "text"  #: a short free answer
+
+
+register_labels(
+    {
+        QuestionKind.SINGLE: _l("One choice"),
+        QuestionKind.MULTIPLE: _l("Several choices"),
+        QuestionKind.TEXT: _l("Free text"),
+    }
+)
 
 
 class Question(db.Model):
@@ -190,6 +222,15 @@ class DuplicateStatus(enum.StrEnum):
     OPEN = "open"
     MERGED = "merged"
     DISMISSED = "dismissed"
+
+
+register_labels(
+    {
+        DuplicateStatus.OPEN: _l("Open"),
+        DuplicateStatus.MERGED: _l("Merged"),
+        DuplicateStatus.DISMISSED: _l("Different people"),
+    }
+)
 
 
 class DuplicateFlag(db.Model):

@@ -79,7 +79,7 @@ def test_a_booth_cannot_be_sold_twice(db, show, contract, create_company) -> Non
     other = create_company("Late Comer Ltd")
     with pytest.raises(Conflict, match="already sold"):
         services.quote_booth(db, contract.booth, other.id, None, today=SIGNED_ON)
-    with pytest.raises(Conflict, match="accepted"):
+    with pytest.raises(Conflict, match="“Accepted”"):
         sign_contract(db, contract.quote, None, today=SIGNED_ON)
     assert db.scalar(select(func.count(Contract.id))) == 1
 
@@ -181,7 +181,7 @@ def test_cancellation_early_keeps_ten_percent_and_refunds_the_rest(db, contract)
     assert refunds == [D("-1692.90")]
     assert invoicing.contract_paid(db, contract) == D("846.45")  # kept = the fee
     assert invoicing.company_balance(db, contract.company_id) == D("0.00")
-    with pytest.raises(Conflict, match="cannot go from cancelled"):
+    with pytest.raises(Conflict, match="cannot go from “Cancelled”"):
         cancel_contract(db, contract, None, today=date(2026, 7, 2))
     numbers = [i.sequence for i in db.scalars(select(Invoice).order_by(Invoice.sequence))]
     assert numbers == [1, 2, 3, 4]
@@ -203,7 +203,7 @@ def test_late_cancellation_owes_the_whole_price(db, contract) -> None:
 def test_invoice_state_machine(db, contract) -> None:
     deposit, _balance = _invoices(db, contract)
     invoicing.cancel_invoice(db, deposit)
-    with pytest.raises(Conflict, match="cannot go from cancelled to paid"):
+    with pytest.raises(Conflict, match="cannot go from “Cancelled” to “Paid”"):
         transition(deposit, InvoiceStatus.PAID, INVOICE_TRANSITIONS)
     with pytest.raises(Conflict, match="takes no payment"):
         invoicing.record_payment(db, deposit, D(1), PaymentMethod.CASH, None)

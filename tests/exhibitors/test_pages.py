@@ -94,7 +94,7 @@ def test_sell_from_the_floor_plan(db, show, create_booth, create_company, as_rol
     assert contract.number in page
     assert contract.number in client.get(made.location).get_data(as_text=True)
     plan = client.get(f"/exhibitors/floorplan?show={show.code}&hall=A").get_data(as_text=True)
-    assert "A-7, 18 m², sold, Nordic Packaging AB" in plan
+    assert "A-7, 18 m², Sold, Nordic Packaging AB" in plan
     assert "EXPO2026-000001" in page
     company_page = client.get(f"/companies/{company.id}").get_data(as_text=True)
     assert quote.number in company_page
@@ -296,7 +296,7 @@ def test_cancel_shows_the_fee_before_confirming(db, sold, as_role) -> None:
     assert sold.status is ContractStatus.CANCELLED
     again = client.post(f"/exhibitors/contracts/{sold.id}/cancel", data={"confirm": "yes"})
     assert again.status_code == 302
-    assert any("cannot go from cancelled" in m for m in _flash(client))
+    assert any("cannot go from “Cancelled”" in m for m in _flash(client))
 
 
 def test_overdue_list_and_exports(db, show, sold, as_role) -> None:

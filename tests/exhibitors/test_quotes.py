@@ -169,7 +169,7 @@ def test_withdraw_and_illegal_quote_transitions(db, show, create_booth, create_c
     quote = services.quote_booth(db, create_booth(), create_company().id, None, today=EARLY)
     services.withdraw_quote(db, quote, None)
     assert quote.status is QuoteStatus.WITHDRAWN
-    with pytest.raises(Conflict, match="cannot go from withdrawn to withdrawn"):
+    with pytest.raises(Conflict, match="cannot go from “Withdrawn” to “Withdrawn”"):
         services.withdraw_quote(db, quote, None)
     with pytest.raises(Conflict, match="only an issued quote"):
         sign_contract(db, quote, None, today=EARLY)
