@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import (
@@ -17,11 +15,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from expo_crm.auth.roles import STAFF, Role, public, roles
 from expo_crm.directory.panels import Panel, person_panel
 from expo_crm.errors import NotFound, ValidationError
+from expo_crm.exports import table_response
 from expo_crm.extensions import db
 from expo_crm.i18n import current_locale_key
 from expo_crm.shows.services import current_show, get_show, list_shows
@@ -31,6 +31,7 @@ from expo_crm.visitors.models import (
     ConsentKind,
     Question,
     QuestionKind,
+    Registration,
     RegistrationSource,
     VisitorCategory,
 )
@@ -67,7 +68,7 @@ def index() -> Any:
     query = services.registrations_query(show, search=q or None, category=category)
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
-        return _export(db.session.scalars(query).all(), fmt, show.code)
+        return _export(query, fmt, show.code)
     page = db.paginate(query, per_page=50, error_out=False)
     return render_template(
         "visitors/index.html",
@@ -86,48 +87,27 @@ EXPORT_COLUMNS = [
 ]  # fmt: skip
 
 
-def _export(rows: list[Any], fmt: str, code: str) -> Response:
-    data = [
+def _export(query: Any, fmt: str, code: str) -> Response:
+    """Stream the registrations of the list as CSV or Excel (people and companies joined)."""
+    query = query.options(joinedload(Registration.person), joinedload(Registration.company))
+    rows = (
         [
             r.person.full_name,
             r.person.email,
             r.person.phone,
             r.company.name if r.company else None,
-            r.category.value,
-            r.source.value,
+            r.category,
+            r.source,
             r.industry,
             r.job_function,
             r.purchasing_role,
             r.consent_marketing,
             r.consent_share,
-            r.created_at.isoformat(),
+            r.created_at,
         ]  # fmt: skip
-        for r in rows
-    ]
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(EXPORT_COLUMNS)
-        writer.writerows(data)
-        return Response(
-            out.getvalue(),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f"attachment; filename=registrations-{code}.csv"},
-        )
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.append(EXPORT_COLUMNS)
-    for row in data:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return Response(
-        buffer.getvalue(),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename=registrations-{code}.xlsx"},
+        for r in db.session.scalars(query)
     )
+    return table_response(fmt, f"registrations-{code}", EXPORT_COLUMNS, rows)
 
 
 # -- near-duplicates ---------------------------------------------------------------------------
