@@ -19,6 +19,8 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from rapidfuzz import fuzz
 
+from expo_crm.visitors.names import first_name_score
+
 FIELDS = ("name", "title", "company", "emails", "phones", "website", "address")
 
 # --------------------------------------------------------------------------- vocabulary
@@ -39,7 +41,7 @@ TITLE_WORDS = _words(
     lead principal associate intern technician agent broker sales
     diretor diretora gerente engenheiro engenheira vendedor vendedora representante
     coordenador coordenadora supervisora analista socio socia proprietario proprietaria
-    presidente assistente advogado advogada contador contadora escrevente tabeliao
+    presidente assistente advogado advogada contador contadora
     corretor corretora arquiteto arquiteta executivo executiva administrador
     administradora comercial
     director directora ingeniero ingeniera jefe jefa ventas asesor asesora abogado
@@ -123,22 +125,6 @@ CONTACT_LABEL = re.compile(
 )
 NAME_PARTICLES = _words(
     "da de do dos das e di del della van von der den la le y bin al du st jr jr. sr"
-)
-#: Common first names (several languages) that strengthen a name-shaped line.
-FIRST_NAMES = _words(
-    """
-    ana maria jose joao antonio francisco carlos paulo pedro lucas luiz luis marcos marcio
-    gabriel rafael daniel marcelo bruno eduardo felipe rodrigo manoel mateus andre fernando
-    fabio leonardo gustavo guilherme leandro tiago thiago ricardo roberto sergio jorge renan
-    renato alexandre vitor victor diego julio cesar mario miguel rui nuno hugo vasco
-    juliana mariana fernanda patricia aline camila amanda bruna jessica leticia julia
-    luciana vanessa adriana beatriz larissa sandra claudia carla helena paula sofia
-    raquel cristina
-    john james robert michael william david richard joseph thomas charles christopher
-    matthew anthony mark steven paul andrew joshua kevin brian george edward peter
-    mary patricia jennifer linda elizabeth barbara susan sarah karen lisa nancy emily
-    anna laura emma olivia sophia hans klaus stefan thomas jean pierre marie luca marco
-    """
 )
 FREE_MAIL = _words(
     """
@@ -589,9 +575,7 @@ def find_name(
             score += 0.35
         if emails and _echoes_email(line.text, emails):
             score += 0.25
-        first = fold(line.text.split()[0]).strip(".,")
-        if first in FIRST_NAMES:
-            score += 0.2
+        score += 0.2 * first_name_score(line.text.split()[0])
         if line.height >= median:
             score += 0.05
         score = min(score, 1.0) * line.conf
