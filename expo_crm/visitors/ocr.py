@@ -44,6 +44,9 @@ MAX_PIXELS = 40_000_000
 WORK_SIDE = 1600
 #: The cropped card is scaled so its longer side is this before OCR.
 OCR_SIDE = 1200
+#: Smallest local contrast (grey levels) that the ink rendering stretches to full black;
+#: weaker differences are paper grain and shading.
+INK_FLOOR = 30.0
 #: Sparse-text layout (cards are scattered text, not paragraphs), LSTM engine, and
 #: Sauvola local thresholding, which copes with coloured and shaded card backgrounds.
 TESSERACT_CONFIG = "--psm 11 --oem 1 -c thresholding_method=2 -c thresholding_window_size=0.2"
@@ -223,15 +226,83 @@ def find_card_quad(bgr: np.ndarray) -> np.ndarray | None:
             if hull_area < 0.85 * rect[1][0] * rect[1][1]:
                 continue  # not card-shaped: clutter, a hand, several objects
             quad = cv2.boxPoints(rect)
-        return _order_corners(np.asarray(quad) / scale)
+        corners = _order_corners(np.asarray(quad) / scale)
+        if _is_card_shaped(corners):
+            return corners
     return None
+
+
+def _is_card_shaped(corners: np.ndarray) -> bool:
+    """Tell whether four ordered corners can be a rectangle seen in perspective.
+
+    Opposite sides of similar length and corners near right angles; a contour that ran
+    into the photo's border or merged with the table gives a skewed quadrilateral.
+    """
+    sides = [np.linalg.norm(corners[(i + 1) % 4] - corners[i]) for i in range(4)]
+    if min(sides) < 1 or not all(0.6 < sides[i] / sides[i + 2] < 1 / 0.6 for i in range(2)):
+        return False
+    for i in range(4):
+        a = corners[i - 1] - corners[i]
+        b = corners[(i + 1) % 4] - corners[i]
+        cosine = float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))
+        if abs(cosine) > 0.5:  # outside 60-120 degrees
+            return False
+    return True
+
+
+def text_bounds(bgr: np.ndarray) -> tuple[int, int, int, int] | None:
+    """Return (x, y, width, height) around the photo's text-like marks, or None.
+
+    Used when no card edge is found: strong local contrast closed along lines marks
+    printed text; the box around those marks (with a margin) holds the card's text.
+    """
+    scale = 640 / max(bgr.shape[:2])
+    small = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    gradient = cv2.morphologyEx(
+        gray, cv2.MORPH_GRADIENT, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+    )
+    _, marks = cv2.threshold(gradient, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    marks = cv2.morphologyEx(
+        marks, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 1))
+    )
+    contours, _ = cv2.findContours(marks, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    height, width = gray.shape
+    boxes = [
+        box
+        for box in map(cv2.boundingRect, contours)
+        if 3 <= box[3] <= 0.08 * max(height, width)
+        and box[2] >= 1.5 * box[3]
+        and box[2] < 0.9 * width
+    ]
+    if len(boxes) < 3:
+        return None
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
+    margin = int(0.03 * max(height, width))
+    x0, y0 = max(x0 - margin, 0), max(y0 - margin, 0)
+    x1, y1 = min(x1 + margin, width), min(y1 + margin, height)
+    if (x1 - x0) * (y1 - y0) > 0.8 * width * height:
+        return None
+    return (
+        int(x0 / scale),
+        int(y0 / scale),
+        int((x1 - x0) / scale),
+        int((y1 - y0) / scale),
+    )
 
 
 def crop_card(bgr: np.ndarray) -> np.ndarray:
     """Return the card flattened by a perspective warp, or the whole photo if none is found."""
     quad = find_card_quad(bgr)
     if quad is None:
-        return bgr
+        bounds = text_bounds(bgr)
+        if bounds is None:
+            return bgr
+        x, y, w, h = bounds
+        return bgr[y : y + h, x : x + w]
     tl, tr, br, bl = quad
     width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
     height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
@@ -276,8 +347,15 @@ def prepare_for_ocr(card: np.ndarray, *, side: int = OCR_SIDE) -> PreparedCard:
     background = cv2.resize(
         cv2.medianBlur(small, 15), (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR
     )
-    distance = cv2.absdiff(gray, background).astype(np.int16)
-    ink = np.clip(255 - 2 * np.maximum(distance - 4, 0), 0, 255).astype(np.uint8)  # -4: paper
+    distance = np.maximum(cv2.absdiff(gray, background).astype(np.float32) - 4, 0)  # -4: paper
+    # Local contrast normalization: faint text (light print on a coloured panel) is
+    # scaled by the strongest contrast around it, so it comes out as dark as bold ink.
+    window = max(15, side // 40) | 1
+    strongest = cv2.blur(
+        cv2.dilate(distance, np.ones((window, window), np.uint8)), (window, window)
+    )
+    strength = distance / np.maximum(strongest, INK_FLOOR)
+    ink = np.clip(255 - 1.4 * 255 * strength, 0, 255).astype(np.uint8)
     return PreparedCard(gray=gray, ink=ink)
 
 
