@@ -575,7 +575,10 @@ def find_name(
             score += 0.35
         if emails and _echoes_email(line.text, emails):
             score += 0.25
-        score += 0.2 * first_name_score(line.text.split()[0])
+        words = line.text.split()
+        score += 0.25 * first_name_score(words[0])
+        if len(words) >= 3 and any(re.fullmatch(r"[A-Z]\.", w) for w in words[1:-1]):
+            score += 0.1  # a middle initial: "Ana M. Souza"
         if line.height >= median:
             score += 0.05
         score = min(score, 1.0) * line.conf

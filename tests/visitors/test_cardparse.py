@@ -209,3 +209,23 @@ def test_name_is_chosen_by_font_size_and_title_nearby() -> None:
     assert card.name == "Carla Menezes"
     assert card.title == "Gerente de Projetos"
     assert card.company == "Horizonte Vidros"
+
+
+def test_first_names_come_from_an_international_dictionary() -> None:
+    # Names from several countries, none of them in any list written for this parser.
+    for text in ("Svetlana Ivanova", "Siobhan Kelly", "Kenji Watanabe", "Bogdan Popescu"):
+        card = parse_card(f"Acme Trading\n{text}\nTel +44 20 7946 0018", region="GB")
+        assert card.name == text, text
+
+
+def test_capitalized_trade_words_are_not_a_name() -> None:
+    card = parse_card("Oficina Mecânica Horizonte\nTel +44 20 7946 0018", region="GB")
+
+    assert card.name is None
+
+
+def test_a_middle_initial_marks_a_name() -> None:
+    card = parse_card("Horizonte Vidros\nOluwaseun P. Tavares Jr.\nTel +44 20 7946 0018")
+
+    assert card.name == "Oluwaseun P. Tavares Jr."
+    assert card.company == "Horizonte Vidros"
