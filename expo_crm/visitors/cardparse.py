@@ -312,7 +312,8 @@ def find_emails(lines: Sequence[_Line]) -> list[tuple[str, float, int]]:
     found: list[tuple[str, float, int]] = []
     for line in lines:
         for match in _EMAIL.finditer(line.text):
-            local, domain = match.group(1), re.sub(r"\s", "", match.group(2))
+            local = match.group(1)
+            domain = _restore_tld_dot(re.sub(r"\s", "", match.group(2)))
             repaired = "@" not in match.group(0)
             if repaired and any(c.isupper() for c in local):
                 continue  # "Q" or "(D" stands for "@" only inside an all-lowercase address
@@ -331,7 +332,7 @@ def find_emails(lines: Sequence[_Line]) -> list[tuple[str, float, int]]:
 
 
 _WEBSITE = re.compile(
-    r"(?i)(?<![@\w.(])((?:https?://)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+(?:/[\w./%-]*)?)"
+    r"(?i)(?<![@\w.(/])((?:https?://)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+(?:/[\w./%-]*)?)"
 )
 #: Second-level labels under a country code ("com.br", "co.jp") that are no one's name.
 _GENERIC_SLD = _words("com net org gov edu co ac ne or go mil nom")
@@ -342,7 +343,17 @@ def _web_text(text: str) -> str:
     text = re.sub(r"(?i)\bw{3}\s*[.,]?\s*(?=[a-z0-9])", "www.", text)
     if "www." in text.lower() or "http" in text.lower():
         text = re.sub(r"(?<=\w)\s*\.\s+(?=[a-z])", ".", text)
-    return re.sub(r"(?<=\w)\s*\.\s+(?=(?:com|net|org|br|pt|co|jp|cn)\b)", ".", text)
+    text = re.sub(r"(?<=\w)\s*\.\s+(?=(?:com|net|org|br|pt|co|jp|cn)\b)", ".", text)
+    return _restore_tld_dot(text)
+
+
+#: A generic second-level label glued to a country code: the dot was lost ("site.combr").
+_GLUED_TLD = re.compile(r"(?i)(\.(?:com|net|org|gov|edu))(br|pt|ar|mx|au|uk|cn|tr|co|pe|uy|py)\b")
+
+
+def _restore_tld_dot(text: str) -> str:
+    """Put back the dot OCR dropped between "com" and a country code ("x.combr")."""
+    return _GLUED_TLD.sub(r"\1.\2", text)
 
 
 def find_website(lines: Sequence[_Line], emails: Sequence[str]) -> tuple[str, float, int] | None:
@@ -557,6 +568,20 @@ def _echoes_email(text: str, emails: Sequence[str]) -> bool:
     return False
 
 
+def _name_reading_conf(line: _Line, words: Sequence[str]) -> float:
+    """How sure the reading of a name line is: OCR's confidence, raised by the dictionary.
+
+    A script typeface leaves Tesseract unsure even when it reads right; misreadings
+    rarely spell real first names, so each word found in the name dictionary closes
+    part of the gap to certainty.
+    """
+    names = [w for w in words if fold(w.strip(".,")) not in NAME_PARTICLES]
+    if not names:
+        return line.conf
+    known = sum(first_name_score(w) for w in names) / len(names)
+    return line.conf + (1.0 - line.conf) * 0.8 * known
+
+
 def find_name(
     lines: Sequence[_Line], title_index: int | None, emails: Sequence[str]
 ) -> tuple[str, float, int] | None:
@@ -581,7 +606,7 @@ def find_name(
             score += 0.1  # a middle initial: "Ana M. Souza"
         if line.height >= median:
             score += 0.05
-        score = min(score, 1.0) * line.conf
+        score = min(score, 1.0) * _name_reading_conf(line, words)
         if score >= 0.65 and (best is None or score > best[1]):
             best = (line.text, score, line.index)
     if best:
@@ -655,6 +680,11 @@ def _alpha_ratio(text: str) -> float:
     return sum(c.isalpha() for c in chars) / max(len(chars), 1)
 
 
+def _person_like(text: str) -> bool:
+    """Tell whether a line is shaped like a person's name and starts with a first name."""
+    return bool(_name_shape(text)) and first_name_score(text.split()[0]) > 0
+
+
 def _largest_text(lines: Sequence[_Line]) -> tuple[str, float, int] | None:
     """Fall back to the largest confidently read, mostly-letter line."""
     candidates = [
@@ -668,6 +698,7 @@ def _largest_text(lines: Sequence[_Line]) -> tuple[str, float, int] | None:
         and re.fullmatch(r"[\w\s.&'’-]+", line.text)  # no lists, handles or OCR debris
         and not _REFERENCE.search(line.text)
         and len(line.text.split()) <= 6
+        and not _person_like(line.text)
     ]
     if not candidates:
         return None

@@ -229,3 +229,29 @@ def test_a_middle_initial_marks_a_name() -> None:
 
     assert card.name == "Oluwaseun P. Tavares Jr."
     assert card.company == "Horizonte Vidros"
+
+
+def test_a_dot_lost_before_the_country_code_is_restored() -> None:
+    card = parse_card("vendas@vidroshorizonte.combr\nwww.vidroshorizonte.combr")
+
+    assert card.emails == ["vendas@vidroshorizonte.com.br"]
+    assert card.website == "www.vidroshorizonte.com.br"
+
+
+def test_a_fragment_after_a_slash_is_not_a_website() -> None:
+    assert parse_card("contato@horizonte /onte.com.br").website is None
+
+
+def test_a_person_is_not_taken_for_the_company() -> None:
+    # Read fairly surely, a rare first name: not sure enough to be the name, but still
+    # a person's name rather than the largest text standing for the company.
+    words = [
+        OcrWord(part, 0.9, 40 + 200 * i, 20, 180, 50)
+        for i, part in enumerate(["Gumercindo", "Okafor", "Adeyemi"])
+    ]
+    lines = [OcrLine.from_words(words), OcrLine.from_text("Rua Augusta, 1500 - São Paulo", 4)]
+
+    card = parse_card(lines, region="BR")
+
+    assert card.name is None
+    assert card.company is None
