@@ -281,6 +281,8 @@ def _clean_line(line: OcrLine) -> tuple[str, float] | None:
 def _is_weak(text: str, conf: float) -> bool:
     """Tell whether a line is too unsure (or too short) to be a name, company or address."""
     alnum = sum(c.isalnum() for c in text)
+    if alnum < 3 and not has_cjk(text):
+        return True  # "c 4", "E": debris, whatever its confidence
     return conf < 0.45 or (conf < 0.6 and alnum < 6)
 
 
@@ -541,7 +543,8 @@ def _name_shape(text: str) -> float:
         bare = word.strip(".,()")
         if fold(bare) in NAME_PARTICLES:
             continue
-        if not re.fullmatch(r"[^\W\d_][^\W\d_'’.-]*\.?", bare):
+        # Letters, with inner apostrophes and hyphens ("D'Ávila", "Jean-Pierre").
+        if not re.fullmatch(r"[^\W\d_]+(?:['’-][^\W\d_]+)*\.?", bare):
             return 0.0
         if not bare[0].isupper():
             return 0.0
@@ -772,9 +775,9 @@ def find_address(lines: Sequence[_Line]) -> tuple[str, float, int] | None:
             continue
         parts = [_strip_contacts(_street_start(line.text))]
         confs = [line.conf]
-        for nxt in lines[i + 1 : i + 3]:
-            if nxt.weak:
-                continue
+        # The next two surely read lines (OCR debris between printed lines is skipped).
+        following = [nxt for nxt in lines[i + 1 :] if not nxt.weak][:2]
+        for nxt in following:
             if nxt.used - {"phone"} or re.match(r"(?i)^\W*(rua|av\.?|avenida|r\.)\s", nxt.text):
                 break
             if _REFERENCE.match(nxt.text) or abs(nxt.height - line.height) > 0.4 * line.height:

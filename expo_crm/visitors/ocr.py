@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import os
 import re
 import time
@@ -144,9 +145,12 @@ def decode_image(data: bytes, *, max_side: int = WORK_SIDE) -> np.ndarray:
         raise CardImageError("The photo has too many pixels (over 40 megapixels).")
     if not _is_complete(data, image.format):
         raise CardImageError("The photo is damaged or incomplete. Please try again.")
-    if image.format in {"JPEG", "MPO"}:
+    shrink = max_side / max(width, height)
+    if image.format in {"JPEG", "MPO"} and shrink < 1:
         # Let libjpeg scale by 1/2, 1/4 or 1/8 while decoding: 12 MP decodes like 720p.
-        image.draft("RGB", (max_side, max_side))
+        # Pillow keeps both sides at least the requested size, so ask for the photo's
+        # own shape (a square request would keep a 16:9 photo at full size).
+        image.draft("RGB", (math.ceil(width * shrink), math.ceil(height * shrink)))
     try:
         image.load()
         rgb = ImageOps.exif_transpose(image).convert("RGB")

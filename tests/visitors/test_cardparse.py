@@ -255,3 +255,27 @@ def test_a_person_is_not_taken_for_the_company() -> None:
 
     assert card.name is None
     assert card.company is None
+
+
+def test_names_may_hold_apostrophes_and_hyphens() -> None:
+    card = parse_card("Horizonte Vidros\nJean-Pierre D'Ávila\nGerente de Projetos")
+
+    assert card.name == "Jean-Pierre D'Ávila"
+
+
+def test_ocr_debris_between_address_lines_does_not_cut_the_address() -> None:
+    def line(text: str, top: int, conf: float) -> OcrLine:
+        words = [
+            OcrWord(part, conf, 40 + 60 * i, top, 50, 24) for i, part in enumerate(text.split())
+        ]
+        return OcrLine.from_words(words)
+
+    lines = [
+        line("Rua Augusta, 1500 - Consolação", 20, 0.93),
+        line("c 4", 50, 0.8),
+        line("CEP 01304-001 São Paulo - SP", 80, 0.9),
+    ]
+
+    card = parse_card(lines, region="BR")
+
+    assert card.address == "Rua Augusta, 1500 - Consolação, CEP 01304-001 São Paulo - SP"

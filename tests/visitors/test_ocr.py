@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from expo_crm.visitors.ocr import (
     CardImageError,
@@ -168,6 +168,29 @@ def test_large_photo_decodes_small_and_fast(latin_card: Image.Image) -> None:
     bgr = decode_image(buffer.getvalue())
 
     assert time.process_time() - started < 0.5  # libjpeg scales while decoding
+    assert max(bgr.shape[:2]) <= 1600
+
+
+@pytest.mark.parametrize("size", [(4608, 2592), (2592, 4608), (4000, 3000)])
+def test_wide_and_tall_photos_are_scaled_while_decoding(
+    latin_card: Image.Image, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big = Image.open(io.BytesIO(photo_of(latin_card))).resize(size)
+    buffer = io.BytesIO()
+    big.save(buffer, "JPEG", quality=85)
+    decoded_sizes: list[tuple[int, int]] = []
+    transpose = ImageOps.exif_transpose
+
+    def spy(image: Image.Image, **kwargs: object) -> Image.Image:
+        decoded_sizes.append(image.size)
+        return transpose(image, **kwargs)
+
+    monkeypatch.setattr("expo_crm.visitors.ocr.ImageOps.exif_transpose", spy)
+
+    bgr = decode_image(buffer.getvalue())
+
+    # libjpeg decoded at half size or less (a 12 MP photo never exists at full size).
+    assert max(decoded_sizes[0]) <= max(size) // 2
     assert max(bgr.shape[:2]) <= 1600
 
 
