@@ -114,7 +114,7 @@ li.na@acmetrading.cn"""
 
 
 def test_logo_only_front_yields_nothing_but_a_company() -> None:
-    card = parse_card("DESPACHANTE\n1000 Milhas", region="BR")
+    card = parse_card("PAPELARIA\n3 Estrelas", region="BR")
 
     assert card.name is None
     assert card.title is None
@@ -125,36 +125,36 @@ def test_logo_only_front_yields_nothing_but_a_company() -> None:
 
 
 def test_shop_card_taglines_are_not_taken_for_a_person() -> None:
-    text = """AUTO SOCORRO
+    text = """REBOQUE EXPRESSO
 Aceitamos os cartões
 Pequenos Consertos em Parachoque
 Trabalhamos com todas as marcas
-Nextel 9.4000-4561 ID. 35*65*43262"""
+Nextel 9.7100-2233 ID. 41*22*10987"""
 
     card = parse_card(text, region="BR")
 
     assert card.name is None
     assert card.title is None
-    assert digits(card.phones) == [d for d in digits(card.phones) if d.endswith("40004561")]
+    assert digits(card.phones) == [d for d in digits(card.phones) if d.endswith("71002233")]
     assert len(card.phones) == 1
 
 
 def test_leading_digit_stays_with_a_local_number() -> None:
-    card = parse_card("Nextel 9.4000-4561\nTim 11 9.8697-6934", region="BR")
+    card = parse_card("Nextel 9.7100-2233\nTim 11 9.8123-4567", region="BR")
 
-    assert card.phones == ["9.4000-4561", "+55 11 98697-6934"]
+    assert card.phones == ["9.7100-2233", "+55 11 98123-4567"]
 
 
 def test_postcodes_and_radio_ids_are_not_phones() -> None:
-    text = "CEP: 03637-000 - Penha\nID 45*8*12146\nRamal 240"
+    text = "CEP: 04512-000 - Moema\nID 52*9*33120\nRamal 118"
 
     assert parse_card(text, region="BR").phones == []
 
 
 def test_two_numbers_printed_with_one_area_code() -> None:
-    card = parse_card("Fones 11 2082-2399 / 2646-6123", region="BR")
+    card = parse_card("Fones 11 2231-4455 / 2598-7711", region="BR")
 
-    assert card.phones == ["+55 11 2082-2399", "2646-6123"]
+    assert card.phones == ["+55 11 2231-4455", "2598-7711"]
 
 
 def test_region_is_a_parameter_not_an_assumption() -> None:
@@ -170,10 +170,10 @@ def test_region_is_a_parameter_not_an_assumption() -> None:
 @pytest.mark.parametrize(
     ("line", "email"),
     [
-        ("rbeato(Dalertasecurity.com.br", "rbeato@alertasecurity.com.br"),
-        ("E-mail: sonaocasaQbol.com.br", "sonaocasa@bol.com.br"),
+        ("mlopes(Dvidraceiro.com.br", "mlopes@vidraceiro.com.br"),
+        ("E-mail: floriculturaQuol.com.br", "floricultura@uol.com.br"),
         ("Contato: Vendas@Loja.COM.BR", "vendas@loja.com.br"),
-        ("daniel.silva @ beltis.com.br", "daniel.silva@beltis.com.br"),
+        ("carla.souza @ horizonte.com.br", "carla.souza@horizonte.com.br"),
     ],
 )
 def test_emails_survive_common_ocr_slips(line: str, email: str) -> None:
@@ -181,12 +181,12 @@ def test_emails_survive_common_ocr_slips(line: str, email: str) -> None:
 
 
 def test_email_domain_names_the_company_when_no_legal_suffix() -> None:
-    text = "BELTIS\nDaniel Carlos\nDiretor Administrativo\ndaniel.silva@beltis.com.br"
+    text = "VIDRONORTE\nCarla Menezes\nDiretora Financeira\ncarla.menezes@vidronorte.com.br"
 
     card = parse_card(text, region="BR")
 
-    assert card.company == "BELTIS"
-    assert card.name == "Daniel Carlos"
+    assert card.company == "VIDRONORTE"
+    assert card.name == "Carla Menezes"
     assert card.website is None  # the email's domain is not a printed website
 
 
