@@ -43,8 +43,10 @@ MAX_UPLOAD_BYTES = 40 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 #: Photos are shrunk so their longer side is at most this while decoding.
 WORK_SIDE = 1600
-#: The cropped card is scaled so its longer side is this before OCR.
-OCR_SIDE = 1200
+#: The cropped card is scaled so its longer side is this before OCR: about 290 dpi for a
+#: standard 3.5-inch card, near Tesseract's sweet spot. Measured on the development set,
+#: 1000 reads as well as 1200 for a fifth less CPU; 1600 reads worse.
+OCR_SIDE = 1000
 #: Smallest local contrast (grey levels) that the ink rendering stretches to full black;
 #: weaker differences are paper grain and shading.
 INK_FLOOR = 30.0

@@ -22,6 +22,7 @@ from expo_crm.visitors.ocr import (
     find_card_quad,
     read_card,
     readings_as_json,
+    text_bounds,
 )
 
 pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="needs tesseract")
@@ -136,6 +137,38 @@ def test_finds_the_card_corners_in_a_desk_photo(latin_card: Image.Image) -> None
     assert quad is not None
     expected = np.array([[260, 240], [1330, 300], [1300, 930], [230, 880]], np.float32)
     assert np.abs(quad - expected).max() < 25
+
+
+def test_reads_light_print_on_a_coloured_panel() -> None:
+    card = Image.new("RGB", (1050, 600), "white")
+    draw = ImageDraw.Draw(card)
+    draw.text((60, 60), "Padaria Aurora", fill=(20, 20, 30), font=_font(DEJAVU_BOLD, 56))
+    draw.rectangle((0, 330, 1050, 600), fill=(236, 168, 52))  # an orange band
+    light = (250, 200, 110)  # pale print on it, as on many shop cards
+    draw.text((60, 370), "Tel: (11) 3456-7890", fill=light, font=_font(DEJAVU, 36))
+    draw.text((60, 440), "contato@padariaaurora.com.br", fill=light, font=_font(DEJAVU, 36))
+
+    reading = read_card(photo_of(card), region="BR")
+
+    assert reading.emails == ["contato@padariaaurora.com.br"]
+    assert any(d.endswith("1134567890") for d in digits(reading.phones))
+
+
+def test_without_a_card_edge_the_text_is_cropped() -> None:
+    # A white card on a white desk: no edge to find, the text is a small part of the photo.
+    photo = Image.new("RGB", (1280, 720), (246, 246, 244))
+    card = render_card(LATIN_CARD).resize((525, 300))
+    photo.paste(card, (600, 300))
+    bgr = cv2.cvtColor(np.asarray(photo), cv2.COLOR_RGB2BGR)
+
+    assert find_card_quad(bgr) is None
+    bounds = text_bounds(bgr)
+    assert bounds is not None
+    x, y, width, height = bounds
+    assert 560 <= x <= 640
+    assert 280 <= y <= 340
+    assert width < 600
+    assert height < 340
 
 
 def test_reads_a_chinese_card_with_a_language_hint() -> None:
