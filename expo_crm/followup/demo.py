@@ -22,11 +22,12 @@ def seed(session: Session, world: Any) -> None:
     """Add the follow-up part of the demo (runs after exhibitors, visitors and badges)."""
     world.progress("Creating follow-up segments, tasks and interactions…")
     admin = world.users.get("admin@expo.example")
-    for name, filters in [
+    saved: list[tuple[str, dict[str, Any]]] = [
         ("Trade buyers from Brazil", {"categories": ["trade"], "countries": ["BR"]}),
         ("Returning visitors", {"history": "returning"}),
         ("Large companies (1000+)", {"size_min": 1000}),
-    ]:
+    ]
+    for name, filters in saved:
         segments.save_segment(session, name, segments.SegmentFilters.parse(filters), admin)
     prospects.save_weights(session, prospects.DEFAULT_WEIGHTS, admin)
 

@@ -301,9 +301,14 @@ def sales_ranking(session: Session, show: Show) -> list[SalesRank]:
     if nxt is not None:
         end = datetime.combine(show.ends_on + timedelta(days=1), time(), tzinfo=UTC)
         done = done.where(FollowUpTask.completed_at < end)
-    tasks = dict(session.execute(done.group_by(FollowUpTask.assigned_to_id)).all())
+    tasks: dict[int, int] = {
+        uid: n for uid, n in session.execute(done.group_by(FollowUpTask.assigned_to_id))
+    }
     user_ids = set(signed) | set(quoted) | set(tasks)
-    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())
+    names: dict[int, str] = {
+        uid: name
+        for uid, name in session.execute(select(User.id, User.name).where(User.id.in_(user_ids)))
+    }
     ranking = []
     for uid in user_ids:
         revenue, contracts = signed.get(uid, (money(0), 0))

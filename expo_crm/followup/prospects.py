@@ -172,7 +172,7 @@ def candidate_signals(
     session: Session, show: Show, exclude_exhibitors_of: Show | None = None
 ) -> list[Prospect]:
     """Return the candidates of ``show`` with their raw signals (unscored, in id order)."""
-    excluded = facts.exhibitor_ids(show.id)
+    excluded: Any = facts.exhibitor_ids(show.id)
     if exclude_exhibitors_of is not None:
         excluded = excluded.union(facts.exhibitor_ids(exclude_exhibitors_of.id))
     # The edition's visits first (materialized, so planners read them by edition, not by

@@ -73,7 +73,7 @@ class Page:
 def paginate(query: Select) -> Page:
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = db.session.execute(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    items = list(db.session.execute(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
     return Page(items, page, PER_PAGE, total or 0)
 
 

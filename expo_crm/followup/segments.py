@@ -128,7 +128,7 @@ def segment_query(
     returning = before.c.person_id.is_not(None)
     industry = func.coalesce(Registration.industry, Company.industry)
     country = func.coalesce(Company.country, Person.country)
-    dimensions = [
+    dimensions: list[Any] = [
         Registration.company_id.label("company_id"),
         country.label("country"),
         Registration.category,

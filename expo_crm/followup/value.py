@@ -156,10 +156,17 @@ def company_values(session: Session, show: Show) -> list[CompanyValue]:
         history.setdefault(company_id, []).append((order[show_id], money(revenue), Decimal(area)))
     if not history:
         return []
-    paid = dict(session.execute(facts.paid_by_company(earlier)).all()) if earlier else {}
-    names = dict(
-        session.execute(select(Company.id, Company.name).where(Company.id.in_(history))).all()
+    paid: dict[int, Decimal] = (
+        {cid: amount for cid, amount in session.execute(facts.paid_by_company(earlier))}
+        if earlier
+        else {}
     )
+    names: dict[int, str] = {
+        cid: name
+        for cid, name in session.execute(
+            select(Company.id, Company.name).where(Company.id.in_(history))
+        )
+    }
     staff = engagement.staff_visiting_booths(session, show.id)
     this = order[show.id]
     cur_rev = sum((r for h in history.values() for o, r, _a in h if o == this), Decimal(0))
