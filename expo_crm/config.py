@@ -37,7 +37,10 @@ class Config:
     worker process or a test can set the environment first); ``create_app(config)`` lays
     overrides on top."""
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: No ``pool_pre_ping`` (a round trip per request): ``db.configure_pool_health`` pings
+    #: only connections that sat idle; ``pool_recycle`` retires old ones before a proxy or
+    #: server idle timeout would.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # kiosk pages stay open all day

@@ -109,3 +109,44 @@ def configure_sqlite(engine: Any) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
+
+
+#: A pooled connection idle for longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def configure_pool_health(engine: Any) -> None:
+    """Ping a pooled server connection before use only if it sat idle for a while.
+
+    SQLAlchemy's ``pool_pre_ping`` costs a round trip on every checkout, i.e. on every
+    request. A connection handed back less than :data:`PING_AFTER_IDLE_SECONDS` ago is
+    trusted instead; an older one is pinged and, if dead, replaced transparently (the pool
+    retries the checkout). A server restart within those seconds of a connection's last use
+    fails that one request, after which SQLAlchemy invalidates the whole pool.
+    """
+    import time
+
+    from sqlalchemy import event, exc
+
+    if engine.dialect.name == "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is not None and time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool discards this connection and retries the checkout with a new one.
+            raise exc.DisconnectionError(str(error)) from error

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_login import current_user
 
@@ -22,7 +22,11 @@ def select_locale() -> str:
     chosen = session.get(SESSION_KEY)
     if chosen in languages:
         return str(chosen)
-    user_locale = getattr(current_user, "locale", None) if current_user else None
+    principal = g.get("principal")  # set by the role guard: no User row load for this
+    if principal is not None:
+        user_locale = principal.locale
+    else:
+        user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in languages:
         return str(user_locale)
     # Browsers send zh-CN / zh-Hans; map any Chinese to Simplified Chinese.

@@ -5,10 +5,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from expo_crm.auth.roles import PUBLIC, Role, allowed_roles, public
@@ -41,6 +52,8 @@ def enforce_roles() -> WerkzeugResponse | None:
     """
     # One app context may serve several requests in tests; never reuse a cached user.
     g.pop("_login_user", None)
+    g.pop("principal", None)
+    g.pop("_principal_user", None)
     if request.endpoint is None:
         return None  # 404/405 are answered by the router
     admitted = endpoint_roles(request.endpoint)
@@ -49,25 +62,62 @@ def enforce_roles() -> WerkzeugResponse | None:
         return _refuse(403)
     if admitted is PUBLIC:
         return None
+    from expo_crm.auth import principals
+
     if request.blueprint == "api":
         from expo_crm.api import api_error
-        from expo_crm.auth.services import user_for_token
 
         header = request.headers.get("Authorization", "")
         scheme, _sep, token = header.partition(" ")
-        user = user_for_token(db.session, token.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
+        principal, touched = (
+            principals.for_token(db.session, token.strip())
+            if scheme.lower() == "bearer"
+            else (None, False)
+        )
+        if principal is None:
             return api_error(401, "Send a valid API token as 'Authorization: Bearer <token>'.")
-        g._login_user = user  # what Flask-Login's current_user reads
-        db.session.commit()  # keep the token's last-used time
-        if user.role not in admitted:
-            return api_error(403, f"The role {user.role} may not use this endpoint.")
+        if touched:
+            db.session.commit()  # the token's last-used time, at most once a minute
+        g.principal = principal
+        g._login_user = LocalProxy(_principal_user)  # what Flask-Login's current_user reads
+        if principal.role not in admitted:
+            return api_error(403, f"The role {principal.role} may not use this endpoint.")
         return None
-    if not current_user.is_authenticated:
+    user_id = session.get("_user_id")
+    if user_id is None or not str(user_id).isdigit():
+        # Not signed in (or a remember-me cookie): Flask-Login decides.
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.role not in admitted:
+            return _refuse(403)
+        return None
+    # Signed in: the role comes from a short per-process cache; current_user (the User row)
+    # is loaded only if the view asks for it.
+    principal = principals.for_user_id(db.session, int(user_id))
+    if principal is None:
         return login_manager.unauthorized()
-    if current_user.role not in admitted:
+    g.principal = principal
+    if principal.role not in admitted:
         return _refuse(403)
     return None
+
+
+def _principal_user() -> Any:
+    """The User row of the request's principal, loaded once on first use."""
+    user = g.get("_principal_user")
+    if user is None:
+        from expo_crm.auth.models import User
+
+        user = g._principal_user = db.session.get(User, g.principal.id)
+    return user
+
+
+def current_user_id() -> int | None:
+    """The signed-in user's id without loading the User row (None when anonymous)."""
+    principal = g.get("principal")
+    if principal is not None:
+        return int(principal.id)
+    return int(current_user.id) if current_user.is_authenticated else None
 
 
 def endpoint_roles(endpoint: str) -> frozenset[Any] | None:

@@ -11,6 +11,7 @@ from expo_crm.api import endpoint
 from expo_crm.auth.roles import Role
 from expo_crm.badges import services
 from expo_crm.extensions import db
+from expo_crm.web import current_user_id
 
 
 class ScanIn(BaseModel):
@@ -58,7 +59,7 @@ def scans(body: ScanBatch) -> ScanResults:
     results = services.check_in_batch(
         db.session,
         [services.QueuedScan(s.code, s.gate, s.scanned_at, s.client_uuid) for s in body.scans],
-        user_id=current_user.id,
+        user_id=current_user_id(),
     )
     out = ScanResults(results=[ScanOut(**r.as_dict()) for r in results])
     db.session.commit()

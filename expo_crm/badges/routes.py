@@ -42,6 +42,7 @@ from expo_crm.jobs import services as job_services
 from expo_crm.shows.models import Show
 from expo_crm.shows.services import current_show, get_show, list_shows
 from expo_crm.visitors.models import Registration, VisitorCategory
+from expo_crm.web import current_user_id
 
 log = logging.getLogger(__name__)
 
@@ -320,7 +321,7 @@ def scan() -> Response:
         str(data.get("gate") or ""),
         at=_parse_time(data.get("scanned_at")),
         client_uuid=_uuid(data.get("client_uuid")),
-        user_id=current_user.id,
+        user_id=current_user_id(),
     )
     payload = result.as_dict()  # translated before the commit expires the signed-in user
     db.session.commit()
@@ -347,7 +348,7 @@ def scan_batch() -> Response:
                 client_uuid=_uuid(item.get("client_uuid")),
             )
         )
-    results = services.check_in_batch(db.session, queued, user_id=current_user.id)
+    results = services.check_in_batch(db.session, queued, user_id=current_user_id())
     payload = {"results": [r.as_dict() for r in results]}
     db.session.commit()
     return jsonify(payload)
