@@ -126,23 +126,25 @@ def test_api_views_still_get_the_token_owner_as_current_user(clock, client, crea
 
 
 @pytest.mark.postgres
-def test_a_dead_idle_connection_is_replaced_before_use(app, monkeypatch) -> None:
+def test_a_dead_idle_connection_is_replaced_before_use(database_url, monkeypatch) -> None:
     import sqlalchemy as sa
 
     from expo_crm import db as db_module
-    from expo_crm.extensions import db
 
-    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.0)
-    with app.app_context():
-        engine = db.engine
+    url = sa.engine.make_url(database_url).set(drivername="postgresql+psycopg")
+    engine = sa.create_engine(url, pool_size=1, max_overflow=0)
+    db_module.configure_pool_health(engine)
+    killer = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
         with engine.connect() as conn:
             victim = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
-            conn.rollback()
-        killer = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
         with killer.connect() as other:
             other.execute(text("SELECT pg_terminate_backend(:p)"), {"p": victim})
             other.commit()
-        killer.dispose()
+        monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.0)
         # The pool hands out the dead connection next: the idle ping must catch it.
         with engine.connect() as conn:
             assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != victim
+    finally:
+        engine.dispose()
+        killer.dispose()
