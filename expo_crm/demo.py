@@ -8,6 +8,7 @@ a ``seed(session, world)`` function in its ``demo.py``; this module builds the s
 from __future__ import annotations
 
 import importlib
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -210,6 +211,8 @@ CHINESE_COMPANY_PARTS = [
     "海天",
 ]
 CHINESE_COMPANY_TAILS = ["机械", "包装", "电子", "自动化", "物流", "塑料", "食品机械", "印刷"]
+#: Industries of some visiting companies that the show does not cover (they buy, rarely sell).
+OTHER_INDUSTRIES = ["Construction", "Retail", "Agriculture", "Public sector"]
 COUNTRIES = ["BR"] * 6 + ["DE"] * 2 + ["US", "IT", "FR", "GB", "PL", "CN", "CN", "CN", "JP"]
 
 
@@ -226,6 +229,15 @@ class World:
     users: dict[str, User]
     progress: Callable[[str], Any]
     summary: dict[str, int] = field(default_factory=dict)
+    #: Latent interest in exhibiting per company id (about N(0, 1), higher for makers and
+    #: distributors in the show's industries). It drives how many staff visit, how senior
+    #: they are, and the chance of booking a booth; drawn once here so seeders agree.
+    interest: dict[int, float] = field(default_factory=dict)
+    #: Edition index → ids of companies that book a booth at that edition after visiting
+    #: the edition before (filled by the exhibitors seeder, read by the visitors seeder).
+    booked_after_visit: dict[int, set[int]] = field(default_factory=dict)
+    #: Edition index → ids of lapsed exhibitors who come back at that edition.
+    won_back: dict[int, set[int]] = field(default_factory=dict)
 
     @property
     def current(self) -> Show:
@@ -279,6 +291,23 @@ def _company_name(rng: random.Random, country: str, used: set[str]) -> str:
 def _slug(name: str, rng: random.Random) -> str:
     ascii_part = "".join(c for c in normalize_company_name(name) if c.isascii() and c.isalnum())
     return (ascii_part or f"co{rng.randrange(10**6)}")[:20]
+
+
+def _interest(rng: random.Random, company: Company) -> float:
+    """Latent interest in exhibiting: noise, plus makers/distributors in the show's trades."""
+    value = rng.gauss(0.0, 1.0)
+    if company.activity in (Activity.MANUFACTURER, Activity.DISTRIBUTOR):
+        value += 0.8
+    elif company.activity in (Activity.RETAIL, Activity.ASSOCIATION):
+        value -= 0.5
+    if company.industry not in INDUSTRIES:
+        value -= 0.8
+    return value
+
+
+def interest_weight(world: World, company_id: int, strength: float = 1.0) -> float:
+    """Return ``exp(strength × interest)``: a sampling weight (1.0 for unknown companies)."""
+    return math.exp(strength * world.interest.get(company_id, 0.0))
 
 
 def build(
@@ -342,7 +371,9 @@ def build(
             normalized_name=normalize_company_name(name),
             domain=domain,
             website=f"https://www.{domain}",
-            industry=rng.choice(INDUSTRIES),
+            industry=rng.choice(
+                INDUSTRIES if exhibitor or rng.random() < 0.8 else OTHER_INDUSTRIES
+            ),
             activity=activity,
             country=country,
             city=None,
@@ -380,6 +411,7 @@ def build(
     users["scanner@expo.example"].company_id = companies[0].id
     session.flush()
 
+    interest = {c.id: _interest(rng, c) for c in companies}
     world = World(
         rng=rng,
         scale=scale,
@@ -389,6 +421,7 @@ def build(
         visitor_companies=companies[n_exhibitors:],
         users=users,
         progress=progress,
+        interest=interest,
     )
     world.summary.update(editions=len(shows), companies=len(companies))
     here = Path(__file__).parent

@@ -2,7 +2,10 @@
 
 Realistic shape, so the after-show KPIs have signal: about 70 % of an edition's exhibitors
 rebook the next one, some move up or down in area, some are lost and new ones arrive
-(a few lapsed ones come back). Past editions are mostly paid, with a few cancellations and
+(a few lapsed ones come back). From the second edition on, 30–50 % of the new exhibitors are
+visiting companies (``world.visitor_companies``) drawn by their latent interest
+(``world.interest``); they are recorded in ``world.booked_after_visit`` so the visitors
+seeder sends their staff to the edition before. Past editions are mostly paid, with a few cancellations and
 debts left overdue; the current edition is mid-sale: rebookings signed, deposits paid or
 overdue, quotes open, booths held.
 
@@ -25,6 +28,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from expo_crm.db import money
+from expo_crm.demo import interest_weight
 from expo_crm.exhibitors.contracts import cancel_contract
 from expo_crm.exhibitors.models import (
     Booth,
@@ -63,6 +67,8 @@ HALL_WIDTH = 60  #: metres of booths per row before the next row
 AISLE = 3
 BOOTHS_PER_HALL = 160
 REBOOK_RATE = (0.68, 0.76)  #: share of an edition's exhibitors who book the next one
+#: Share of an edition's new exhibitors that are companies whose people visited the one before.
+FROM_VISITORS = (0.3, 0.5)
 
 
 @dataclass
@@ -140,8 +146,18 @@ def seed(session: Session, world: Any) -> None:
         rng.shuffle(fresh)
         missing = max(target - len(rebookers), 0)
         won_back = lapsed[: int(missing * 0.15)]
-        fresh_used = missing - len(won_back)
-        newcomers = won_back + fresh[:fresh_used]
+        booked = []
+        if index > 0:
+            # Companies that visited the edition before and now book (the visitors seeder
+            # sends their staff there): chosen by their latent interest, with chance.
+            booked = _book_visitors(
+                rng, world, ever, round(missing * rng.uniform(*FROM_VISITORS)), won_back
+            )
+            pool.extend(booked)
+        world.booked_after_visit[index] = {c.id for c in booked}
+        world.won_back[index] = {c.id for c in won_back}
+        fresh_used = missing - len(won_back) - len(booked)
+        newcomers = won_back + booked + fresh[:fresh_used]
         deals = []
         for company in rebookers:
             size = history[company.id]
@@ -243,6 +259,20 @@ def seed(session: Session, world: Any) -> None:
         invoices=session.scalar(select(func.count(Invoice.id))) or 0,
         payments=session.scalar(select(func.count(Payment.id))) or 0,
     )
+
+
+def _book_visitors(rng: Any, world: Any, ever: set[int], count: int, taken: list[Any]) -> list[Any]:
+    """Return ``count`` visiting companies that book their first booth, drawn without
+    replacement with weight exp(1.5 × interest) (Efraimidis–Spirakis keys)."""
+    skip = ever | {c.id for c in taken}
+    candidates = [c for c in world.visitor_companies if c.id not in skip]
+    if count <= 0 or not candidates:
+        return []
+    keyed = [
+        (rng.random() ** (1.0 / interest_weight(world, c.id, 1.5)), c.id, c) for c in candidates
+    ]
+    keyed.sort(key=lambda k: (-k[0], k[1]))
+    return [c for _key, _id, c in keyed[:count]]
 
 
 # -- building rows -------------------------------------------------------------------------

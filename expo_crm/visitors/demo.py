@@ -1,20 +1,28 @@
 """Demo visitors: registrations across past editions, returning visitors, pre-registrations.
 
 Bulk inserts keep scale 10 (tens of thousands of registrations) to well under a minute.
-Some people of exhibitor-pool companies visit an early edition: the signal the after-show
-prospect mining looks for (a visiting company that later exhibits).
+A company's latent interest (``world.interest``) sets how many staff it has (so how many
+visit) and how often they are decision makers or buyers. Companies that book a booth at
+the next edition (``world.booked_after_visit``, chosen by the exhibitors seeder, and lapsed
+exhibitors coming back, ``world.won_back``) first send a team to this one, more senior than
+their interest alone would say; some lapsed exhibitors visit without coming back. That is
+the signal the after-show prospect mining looks for, with the noise a real show has.
+Some people of exhibitor-pool companies also visit an early edition.
 """
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from expo_crm.demo import World, _person_name, _slug
+from expo_crm.demo import World, _person_name, _slug, interest_weight
 from expo_crm.directory.models import Person
+from expo_crm.exhibitors.models import Contract
 from expo_crm.visitors.models import (
     ConsentKind,
     ConsentRecord,
@@ -28,6 +36,29 @@ from expo_crm.visitors.services import CODE_ALPHABET, CODE_LENGTH, consent_wordi
 #: Registrations per past edition at scale 1.
 PER_EDITION = 1200
 RETURNING_SHARE = 0.35
+#: Extra people made at each company that books a booth after visiting (its scouting team).
+SCOUT_STAFF = 5
+#: Chance that a lapsed exhibitor not coming back still sends someone to an edition.
+LAPSED_VISIT = 0.3
+#: Added to a company's interest when it is about to book (it sends decision makers).
+SCOUTING_BOOST = 1.0
+#: Answers of decision makers and buyers (a senior visitor answers one of each kind).
+SENIOR_ROLES = ("Final decision", "Recommend")
+SENIOR_JOBS = ("General management", "Purchasing")
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _exhibited(session: Session, world: World) -> list[set[int]]:
+    """Return, per edition index, the ids of companies holding a contract there."""
+    index_of = {show.id: i for i, show in enumerate(world.shows)}
+    found: list[set[int]] = [set() for _ in world.shows]
+    for company_id, show_id in session.execute(select(Contract.company_id, Contract.show_id)):
+        if show_id in index_of:
+            found[index_of[show_id]].add(company_id)
+    return found
 
 
 def _options(key: str) -> list[str]:
@@ -44,13 +75,21 @@ def seed(session: Session, world: World) -> None:
         _options("interests"),
     )
     industries = set(_options("industry"))
+    deciders = [r for r in roles if r in SENIOR_ROLES]
+    others = [r for r in roles if r not in SENIOR_ROLES]
+    junior_jobs = [j for j in jobs if j not in SENIOR_JOBS]
     per_edition = PER_EDITION * world.scale
     n_people = int(per_edition * len(world.shows) * 0.8)
 
-    # People at visitor companies (built here), plus staff of some exhibitor-pool companies.
+    # People at visitor companies (built here): keener companies have more staff who come.
+    # Companies that book a booth after visiting get a few more, so they can send a team.
+    weights = [interest_weight(world, c.id, 0.6) for c in world.visitor_companies]
+    staffing = rng.choices(world.visitor_companies, weights=weights, k=n_people)
+    by_id = {c.id: c for c in world.visitor_companies}
+    for booked in world.booked_after_visit.values():
+        staffing.extend(by_id[cid] for cid in sorted(booked) for _ in range(SCOUT_STAFF))
     new_people: list[dict[str, Any]] = []
-    for i in range(n_people):
-        company = rng.choice(world.visitor_companies)
+    for i, company in enumerate(staffing):
         first, last, full = _person_name(rng, company.country or "BR")
         free_mail = rng.random() < 0.15
         domain = rng.choice(["gmail.com", "qq.com", "hotmail.com"]) if free_mail else company.domain
@@ -69,23 +108,21 @@ def seed(session: Session, world: World) -> None:
                 "other_contacts": {},
             }
         )
-    session.execute(insert(Person), new_people)
+    if new_people:
+        session.execute(insert(Person), new_people)
     visitor_ids = list(
         session.scalars(select(Person.id).where(Person.email.like("%.v%@%")).order_by(Person.id))
     )
     company_of = dict(session.execute(select(Person.id, Person.company_id)).tuples().all())
     industry_of = {c.id: c.industry for c in world.companies}
+    staff: dict[int, list[int]] = defaultdict(list)  #: company id → its people, in id order
+    for pid, cid in company_of.items():
+        staff[cid].append(pid)
 
     # Prospects: a fifth of the exhibitor pool sends visitors to the first editions.
     scouts = rng.sample(world.exhibitor_pool, max(1, len(world.exhibitor_pool) // 5))
-    scout_people = list(
-        session.execute(
-            select(Person.id, Person.company_id).where(
-                Person.company_id.in_([c.id for c in scouts])
-            )
-        ).tuples()
-    )
-    company_of.update(dict(scout_people))
+    scout_people = [(pid, c.id) for c in scouts for pid in staff[c.id]]
+    exhibited = _exhibited(session, world)
 
     past, current = world.shows[:-1], world.shows[-1]
     fresh = iter(rng.sample(visitor_ids, len(visitor_ids)))
@@ -98,19 +135,40 @@ def seed(session: Session, world: World) -> None:
         chosen: set[int] = set()
         if index < 2:
             chosen.update(pid for pid, _c in scout_people if rng.random() < 0.5)
+        # Companies that book the next edition scout this one first, with a team whose size
+        # grows with their interest; lapsed exhibitors that come back visit too (and some
+        # lapsed ones that do not come back).
+        booking = world.booked_after_visit.get(index + 1, set()) | world.won_back.get(
+            index + 1, set()
+        )
+        for cid in sorted(booking):
+            chance = _sigmoid(-0.6 + 0.5 * world.interest.get(cid, 0.0))
+            team = 1 + sum(rng.random() < chance for _ in range(SCOUT_STAFF - 1))
+            people = staff[cid]
+            chosen.update(rng.sample(people, min(team, len(people))))
+        earlier = set().union(*(exhibited[i] for i in range(index))) if index else set()
+        for cid in sorted(earlier - exhibited[index] - booking):
+            if staff[cid] and rng.random() < LAPSED_VISIT:
+                chosen.add(rng.choice(staff[cid]))
         if seen:
-            chosen.update(rng.sample(seen, min(len(seen), int(target * RETURNING_SHARE))))
+            room = max(target - len(chosen), 0)
+            chosen.update(rng.sample(seen, min(len(seen), int(target * RETURNING_SHARE), room)))
         for pid in fresh:
             if len(chosen) >= target:
                 break
             chosen.add(pid)
         opened = datetime.combine(show.starts_on, time(9), tzinfo=UTC)
-        for pid in chosen:
-            industry = industry_of.get(company_of.get(pid))
+        for pid in sorted(chosen):
+            cid = company_of.get(pid)
+            industry = industry_of.get(cid)
+            # Keen companies send decision makers and buyers; a company about to book sends
+            # them to look at the show first.
+            z = world.interest.get(cid, 0.0) + (SCOUTING_BOOST if cid in booking else 0.0)
+            senior = rng.random() < _sigmoid(-1.2 + 0.6 * z)
             answers = {
                 "industry": industry if industry in industries else "Other",
-                "job_function": rng.choice(jobs),
-                "purchasing_role": rng.choice(roles),
+                "job_function": rng.choice(jobs if senior else junior_jobs),
+                "purchasing_role": rng.choice(deciders if senior else others),
                 "interests": rng.sample(interests, rng.randint(0, 3)),
             }
             code = None
