@@ -49,8 +49,13 @@ install_python() {
   local want; want=$(sha256sum pyproject.toml | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     say "Installing Python packages (pinned in pyproject.toml)"
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e ".[dev]"
+    # pip and setuptools are chatty; keep their output in a log unless something fails.
+    if ! { .venv/bin/python -m pip install -q --upgrade pip \
+           && .venv/bin/python -m pip install -q -e ".[dev]"; } > .venv/pip.log 2>&1; then
+      tail -40 .venv/pip.log >&2
+      echo "Installing the Python packages failed; the whole log is in .venv/pip.log" >&2
+      exit 1
+    fi
     echo "$want" > "$stamp"
   fi
 }

@@ -74,7 +74,7 @@ class PriceRulesForm(FlaskForm):
         _l("Shell scheme, price per m²"), validators=[InputRequired()]
     )
     extra_side_percent = DecimalField(
-        _l("Premium per extra open side (% of base)"), default=0, validators=[InputRequired()]
+        _l("Premium per extra open side (percent of base)"), default=0, validators=[InputRequired()]
     )
     early_bird_deadline = DateField(_l("Early-bird deadline"), validators=[Optional()])
     early_bird_percent = DecimalField(
@@ -86,7 +86,7 @@ class PriceRulesForm(FlaskForm):
     member_percent = DecimalField(_l("Association member discount (%)"), default=0)
     returning_percent = DecimalField(_l("Returning exhibitor discount (%)"), default=0)
     first_time_percent = DecimalField(_l("First-time exhibitor discount (%)"), default=0)
-    deposit_percent = DecimalField(_l("Deposit (% of total)"), validators=[InputRequired()])
+    deposit_percent = DecimalField(_l("Deposit (percent of total)"), validators=[InputRequired()])
     deposit_due_days = IntegerField(
         _l("Deposit due, days after signing"), validators=[InputRequired()]
     )
