@@ -5,9 +5,10 @@ rebook the next one, some move up or down in area, some are lost and new ones ar
 (a few lapsed ones come back). From the second edition on, 30–50 % of the new exhibitors are
 visiting companies (``world.visitor_companies``) drawn by their latent interest
 (``world.interest``); they are recorded in ``world.booked_after_visit`` so the visitors
-seeder sends their staff to the edition before. Past editions are mostly paid, with a few cancellations and
-debts left overdue; the current edition is mid-sale: rebookings signed, deposits paid or
-overdue, quotes open, booths held.
+seeder sends their staff to the edition before.
+
+Past editions are mostly paid, with a few cancellations and debts left overdue; the current
+edition is mid-sale: rebookings signed, deposits paid or overdue, quotes open, booths held.
 
 Prices come from the real pricing function; rows are inserted in bulk (``insert()`` with
 explicit ids) so ``expo-crm demo --scale 10`` stays fast. Cancellations then go through
