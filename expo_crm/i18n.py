@@ -6,7 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+)
 from flask_login import current_user
 
 from expo_crm.labels import label
@@ -61,8 +67,8 @@ def init_app(app: Flask) -> None:
         "datetime": lambda value, fmt="medium": (
             "" if value is None else format_datetime(value, fmt)
         ),
-        "percent": lambda value: (
-            "" if value is None else format_decimal(value * 100, "#,##0.0") + "%"
+        "percent": lambda value, fmt=None: (
+            "" if value is None else format_percent(value, fmt or "#,##0.#%")
         ),
     }
     app.jinja_env.filters.update(filters)

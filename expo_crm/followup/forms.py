@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from expo_crm.followup.models import InteractionKind, TaskOutcome, TaskStatus
 from expo_crm.followup.prospects import DEFAULT_WEIGHTS, MAX_WEIGHT
+from expo_crm.labels import choices
 
 
 class SaveSegmentForm(FlaskForm):
@@ -45,15 +46,13 @@ class BulkTaskForm(FlaskForm):
 
 
 class TaskForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=[(s.value, s.value) for s in TaskStatus])
-    outcome = SelectField(
-        _l("Outcome"), choices=[("", "—")] + [(o.value, o.value) for o in TaskOutcome]
-    )
+    status = SelectField(_l("Status"), choices=lambda: choices(TaskStatus))
+    outcome = SelectField(_l("Outcome"), choices=lambda: [("", "—"), *choices(TaskOutcome)])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
 
 
 class InteractionForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[(k.value, k.value) for k in InteractionKind])
+    kind = SelectField(_l("Kind"), choices=lambda: choices(InteractionKind))
     summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=5000)])
     company_id = HiddenField()
     person_id = HiddenField()

@@ -7,11 +7,13 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo_crm.db import enum_column, utcnow
 from expo_crm.extensions import db
+from expo_crm.labels import register_labels
 
 
 class SavedSegment(db.Model):
@@ -120,6 +122,20 @@ class TaskOutcome(enum.StrEnum):
     NO_ANSWER = "no_answer"
 
 
+register_labels(
+    {
+        TaskStatus.OPEN: _l("Open"),
+        TaskStatus.DONE: _l("Done"),
+        TaskStatus.CANCELLED: _l("Cancelled"),
+        TaskOutcome.INTERESTED: _l("Interested"),
+        TaskOutcome.QUOTE_SENT: _l("Quote sent"),
+        TaskOutcome.BOOKED: _l("Booked"),
+        TaskOutcome.NOT_INTERESTED: _l("Not interested"),
+        TaskOutcome.NO_ANSWER: _l("No answer"),
+    }
+)
+
+
 class FollowUpTask(db.Model):
     """Work assigned to a sales user about a company or a person."""
 
@@ -159,6 +175,16 @@ class InteractionKind(enum.StrEnum):
     EMAIL = "email"
     MEETING = "meeting"
     NOTE = "note"
+
+
+register_labels(
+    {
+        InteractionKind.CALL: _l("Call"),
+        InteractionKind.EMAIL: _l("Email"),
+        InteractionKind.MEETING: _l("Meeting"),
+        InteractionKind.NOTE: _l("Note"),
+    }
+)
 
 
 class Interaction(db.Model):

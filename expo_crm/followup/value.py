@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from statistics import median
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -42,6 +43,7 @@ from expo_crm.db import money
 from expo_crm.directory.models import Company
 from expo_crm.exhibitors.models import Contract
 from expo_crm.followup import engagement, facts
+from expo_crm.labels import register_labels
 from expo_crm.shows.models import Show
 
 
@@ -51,6 +53,15 @@ class Tier(enum.StrEnum):
     ORDINARY = "ordinary"
     SMALL = "small"
 
+
+register_labels(
+    {
+        Tier.VIP: _l("VIP"),
+        Tier.MAJOR: _l("Major"),
+        Tier.ORDINARY: _l("Ordinary"),
+        Tier.SMALL: _l("Small"),
+    }
+)
 
 #: Cumulative share of exhibitors (by rank) that closes each tier.
 TIER_SHARES = ((Tier.VIP, 0.01), (Tier.MAJOR, 0.05), (Tier.ORDINARY, 0.20))
@@ -115,6 +126,16 @@ class Quadrant(enum.StrEnum):
     REPEAT = "repeat"
     ORDINARY = "ordinary"
     EXPECTED = "expected"
+
+
+register_labels(
+    {
+        Quadrant.LOYAL: _l("Loyal"),
+        Quadrant.REPEAT: _l("Repeat"),
+        Quadrant.ORDINARY: _l("Ordinary"),
+        Quadrant.EXPECTED: _l("Expected"),
+    }
+)
 
 
 @dataclass
