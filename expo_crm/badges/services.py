@@ -7,6 +7,7 @@ indexed look-up, one idempotent insert. Show rules are kept in a small per-proce
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -612,6 +613,31 @@ def _typed(sql: str, **columns: Any) -> Any:
 _STATEMENTS: dict[str, dict[str, Any]] = {}
 
 
+def _driver_sql(sql: str) -> str:
+    """The same statement for psycopg itself: ``:name`` parameters become ``%(name)s``."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
+
+
+class _Runner:
+    """Run the check-in statements: on PostgreSQL straight on the session's psycopg
+    connection (inside the session's transaction), which costs a fraction of the CPU of a
+    SQLAlchemy execute; elsewhere through the session."""
+
+    __slots__ = ("driver", "session", "sql")
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.sql = _statements(session)
+        self.driver = (
+            session.connection().connection.driver_connection if self.sql["combined"] else None
+        )
+
+    def first(self, name: str, params: dict[str, Any]) -> Any:
+        if self.driver is None:
+            return self.session.execute(self.sql[name], params).first()
+        return self.driver.execute(self.sql["driver"][name], params, prepare=True).fetchone()
+
+
 def _statements(session: Session) -> dict[str, Any]:
     dialect = session.get_bind().dialect.name
     statements = _STATEMENTS.get(dialect)
@@ -623,6 +649,11 @@ def _statements(session: Session) -> dict[str, Any]:
             "combined": dialect == "postgresql",
             "first": _typed(_FIRST_CHECKIN_SQL),
             "last_today": _typed(_LAST_TODAY_SQL, scanned_at=UTCDateTime()),
+            "driver": {
+                "lookup": _driver_sql(_LOOKUP_SQL.format(lock=lock)),
+                "insert": _driver_sql(_PG_INSERT_SQL),
+                "last_today": _driver_sql(_LAST_TODAY_SQL),
+            },
         }
         _STATEMENTS[dialect] = statements
     return statements
@@ -672,8 +703,8 @@ def check_in(
         result.verdict = Verdict.FORGED if len(code) == qr.CODE_LENGTH else Verdict.UNKNOWN
         log.info("Gate %s refused code %r: %s", gate, code[:40], result.verdict)
         return result
-    sql = _statements(session)
-    row = session.execute(sql["lookup"], {"code": code, "lock_key": f"{code}|{gate}"}).first()
+    run = _Runner(session)
+    row = run.first("lookup", {"code": code, "lock_key": f"{code}|{gate}"})
     if row is None:
         log.info("Gate %s refused unknown badge %s", gate, badge_id)
         return result
@@ -694,12 +725,12 @@ def check_in(
     bucket = int(scanned_at.timestamp()) // window
     since = scanned_at - timedelta(seconds=window)
     if rules.deny_reentry:
-        earlier = session.execute(sql["last_today"], {"badge_id": b_id, "day": day}).first()
+        earlier = run.first("last_today", {"badge_id": b_id, "day": day})
         if earlier is not None and not (earlier[0] == gate and earlier[1] > since):
             result.verdict = Verdict.ALREADY_INSIDE
             return result
-    inserted = session.execute(
-        sql["insert"],
+    inserted = run.first(
+        "insert",
         {
             "badge_id": b_id,
             "registration_id": registration_id,
@@ -713,14 +744,14 @@ def check_in(
             "client_uuid": client_uuid,
             "user_id": user_id,
         },
-    ).first()
+    )
     if inserted is None:
         result.verdict = Verdict.REPEAT
         return result
     result.verdict = Verdict.ADMITTED
-    if not sql["combined"]:
+    if run.driver is None:
         session.execute(
-            sql["first"], {"scanned_at": scanned_at, "registration_id": registration_id}
+            run.sql["first"], {"scanned_at": scanned_at, "registration_id": registration_id}
         )
     return result
 
