@@ -20,7 +20,7 @@ from typing import Any
 _LABELS: dict[tuple[type[enum.Enum], Any], Any] = {}
 
 
-def register_labels(labels: Mapping[enum.Enum, Any]) -> None:
+def register_labels(labels: Mapping[Any, Any]) -> None:
     """Register the (lazy, translatable) labels of some enum members."""
     for member, text in labels.items():
         _LABELS[(type(member), member.value)] = text

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo_crm.db import enum_column, utcnow
-from expo_crm.extensions import db
+from expo_crm.extensions import Model
 from expo_crm.visitors.models import VisitorCategory
 
 
@@ -23,7 +23,7 @@ class BadgeSize(enum.StrEnum):
         return {"a6": "A6 (105 × 148 mm)", "4x3": "4 × 3 in"}[self.value]
 
 
-class Badge(db.Model):
+class Badge(Model):
     """A printed pass of one registration; reissuing revokes the old badge and makes a new one."""
 
     __tablename__ = "badges"
@@ -53,7 +53,7 @@ class Badge(db.Model):
         return f"<Badge {self.id} registration={self.registration_id}>"
 
 
-class BadgeLayout(db.Model):
+class BadgeLayout(Model):
     """How one category's badges look at one edition, and on which days they admit."""
 
     __tablename__ = "badge_layouts"
@@ -74,7 +74,7 @@ class BadgeLayout(db.Model):
         return f"<BadgeLayout show={self.show_id} {self.category} {self.size}>"
 
 
-class GateSettings(db.Model):
+class GateSettings(Model):
     """Check-in rules of one edition."""
 
     __tablename__ = "gate_settings"
@@ -89,7 +89,7 @@ class GateSettings(db.Model):
         return f"<GateSettings show={self.show_id}>"
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     """A badge admitted at a gate: the attendance record (refused scans are only logged)."""
 
     __tablename__ = "checkins"
@@ -132,7 +132,7 @@ class LeadQuestionKind(enum.StrEnum):
     YESNO = "yesno"
 
 
-class LeadQuestion(db.Model):
+class LeadQuestion(Model):
     """An exhibitor's own qualifying question, asked at the booth."""
 
     __tablename__ = "lead_questions"
@@ -150,7 +150,7 @@ class LeadQuestion(db.Model):
         return f"<LeadQuestion {self.id} of company {self.company_id}>"
 
 
-class Lead(db.Model):
+class Lead(Model):
     """A visitor scanned at an exhibitor's booth; one per visitor and exhibitor per edition."""
 
     __tablename__ = "leads"

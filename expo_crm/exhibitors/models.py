@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo_crm.db import enum_column, utcnow
 from expo_crm.errors import Conflict
-from expo_crm.extensions import db
+from expo_crm.extensions import Model
 from expo_crm.labels import label, register_labels
 
 # Labels whose English word is also a column heading ("Signed" = signed on, "Balance" =
@@ -75,7 +75,7 @@ register_labels(
 )
 
 
-class Booth(db.Model):
+class Booth(Model):
     __tablename__ = "booths"
     __table_args__ = (
         UniqueConstraint("show_id", "code"),
@@ -113,7 +113,7 @@ class Booth(db.Model):
         return f"<Booth {self.code} {self.status}>"
 
 
-class PriceList(db.Model):
+class PriceList(Model):
     """The price rules of one edition: data the organizer edits, not code.
 
     ``rules`` holds the rule values as JSON; ``version`` grows with every edit, and a
@@ -157,7 +157,7 @@ QUOTE_TRANSITIONS = {
 }
 
 
-class Quote(db.Model):
+class Quote(Model):
     __tablename__ = "quotes"
     __table_args__ = (
         Index("ix_quotes_company_booth", "company_id", "booth_id", "price_list_version"),
@@ -209,7 +209,7 @@ class Quote(db.Model):
         return [Category(v) if v in set(Category) else v for v in values]
 
 
-class QuoteLine(db.Model):
+class QuoteLine(Model):
     __tablename__ = "quote_lines"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -246,7 +246,7 @@ CONTRACT_TRANSITIONS = {
 }
 
 
-class Contract(db.Model):
+class Contract(Model):
     __tablename__ = "contracts"
     __table_args__ = (
         # The database's own guarantee that a booth is never sold twice: at most one
@@ -332,7 +332,7 @@ INVOICE_TRANSITIONS = {
 }
 
 
-class Invoice(db.Model):
+class Invoice(Model):
     __tablename__ = "invoices"
     __table_args__ = (UniqueConstraint("show_id", "sequence"),)
 
@@ -369,7 +369,7 @@ class Invoice(db.Model):
         return f"<Invoice {self.number} {self.amount} {self.status}>"
 
 
-class DocumentCounter(db.Model):
+class DocumentCounter(Model):
     """The last number used per edition and document kind (quotes, contracts, invoices).
 
     The row is locked while a number is taken, so numbers have no gaps and no duplicates
@@ -410,7 +410,7 @@ register_labels(
 ONSITE_METHODS = (PaymentMethod.CASH, PaymentMethod.ONSITE_CARD)
 
 
-class Payment(db.Model):
+class Payment(Model):
     """Money received (positive) or refunded (negative) against an invoice."""
 
     __tablename__ = "payments"

@@ -12,11 +12,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo_crm.db import enum_column, utcnow
-from expo_crm.extensions import db
+from expo_crm.extensions import Model
 from expo_crm.labels import register_labels
 
 
-class SavedSegment(db.Model):
+class SavedSegment(Model):
     """A combination of visitor filters a sales user saved under a name."""
 
     __tablename__ = "followup_segments"
@@ -34,7 +34,7 @@ class SavedSegment(db.Model):
         return f"<SavedSegment {self.id} {self.name!r}>"
 
 
-class FollowupSettings(db.Model):
+class FollowupSettings(Model):
     """The organizer's settings for follow-up (one row): the prospect score weights."""
 
     __tablename__ = "followup_settings"
@@ -49,7 +49,7 @@ class FollowupSettings(db.Model):
         return f"<FollowupSettings {self.prospect_weights}>"
 
 
-class OptOut(db.Model):
+class OptOut(Model):
     """A person or a whole company that must not be contacted nor exported for outreach."""
 
     __tablename__ = "followup_optouts"
@@ -68,7 +68,7 @@ class OptOut(db.Model):
         return f"<OptOut person={self.person_id} company={self.company_id}>"
 
 
-class Campaign(db.Model):
+class Campaign(Model):
     """One mailing or call round: tasks created in bulk from a segment or the prospect list."""
 
     __tablename__ = "followup_campaigns"
@@ -84,7 +84,7 @@ class Campaign(db.Model):
         return f"<Campaign {self.id} {self.name!r}>"
 
 
-class Outreach(db.Model):
+class Outreach(Model):
     """The ledger that keeps anyone from getting the same mailing twice.
 
     A row targets either a person or a company (never both); the unique constraints make a
@@ -136,7 +136,7 @@ register_labels(
 )
 
 
-class FollowUpTask(db.Model):
+class FollowUpTask(Model):
     """Work assigned to a sales user about a company or a person."""
 
     __tablename__ = "followup_tasks"
@@ -187,7 +187,7 @@ register_labels(
 )
 
 
-class Interaction(db.Model):
+class Interaction(Model):
     """A contact with a company or person, logged by a sales user."""
 
     __tablename__ = "followup_interactions"

@@ -11,7 +11,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo_crm.db import JSONType, enum_column, utcnow
-from expo_crm.extensions import db
+from expo_crm.extensions import Model
 from expo_crm.labels import register_labels
 
 
@@ -51,7 +51,7 @@ register_labels(
 )
 
 
-class Registration(db.Model):
+class Registration(Model):
     """A person at one edition; one per person and edition."""
 
     __tablename__ = "registrations"
@@ -95,7 +95,7 @@ class ConsentKind(enum.StrEnum):
     SHARE_WITH_EXHIBITORS = "share_with_exhibitors"
 
 
-class ConsentRecord(db.Model):
+class ConsentRecord(Model):
     """A consent given or withdrawn, with the wording the person saw and when."""
 
     __tablename__ = "consent_records"
@@ -129,7 +129,7 @@ register_labels(
 )
 
 
-class Question(db.Model):
+class Question(Model):
     """One question of an edition's visitor questionnaire, edited by the organizer.
 
     Questions keyed ``industry``, ``job_function`` and ``purchasing_role`` also fill the
@@ -174,7 +174,7 @@ class CaptureSource(enum.StrEnum):
     IMPORT = "import"
 
 
-class CardCapture(db.Model):
+class CardCapture(Model):
     """One business card read by the machine, kept with what the visitor finally confirmed.
 
     Comparing ``parsed`` with ``confirmed`` field by field is the product's running
@@ -233,7 +233,7 @@ register_labels(
 )
 
 
-class DuplicateFlag(db.Model):
+class DuplicateFlag(Model):
     """Two people who look like one (same name and company, different email), for staff."""
 
     __tablename__ = "visitor_duplicate_flags"
