@@ -15,6 +15,7 @@ import logging
 import mimetypes
 import multiprocessing
 import os
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -184,16 +185,25 @@ def render_html(faces: Sequence[BadgeFace]) -> str:
     return str(_template().render(badges=faces))
 
 
+#: WeasyPrint's font configuration (Pango/fontconfig underneath) is shared by the process and
+#: is not thread-safe: two badges rendered at once in threaded workers crashed the process.
+_RENDER_LOCK = threading.Lock()
+
+
 def html_to_pdf(html: str, fetcher: Any = None) -> bytes:
-    """Render badge HTML to PDF with the restricted fetcher and the cached font setup."""
+    """Render badge HTML to PDF with the restricted fetcher and the cached font setup.
+
+    One render at a time per process; bulk printing gets its parallelism from processes.
+    """
     from weasyprint import HTML
 
-    document = HTML(
-        string=html,
-        base_url=STATIC_DIR.as_uri() + "/",
-        url_fetcher=fetcher or assets_only_fetcher(),
-    )
-    return bytes(document.write_pdf(stylesheets=[_stylesheet()], font_config=_font_config()))
+    with _RENDER_LOCK:
+        document = HTML(
+            string=html,
+            base_url=STATIC_DIR.as_uri() + "/",
+            url_fetcher=fetcher or assets_only_fetcher(),
+        )
+        return bytes(document.write_pdf(stylesheets=[_stylesheet()], font_config=_font_config()))
 
 
 def render_pdf(faces: Sequence[BadgeFace], fetcher: Any = None) -> bytes:

@@ -156,3 +156,14 @@ def test_bulk_on_two_processes_keeps_order(db, create_registration, show) -> Non
     assert len(seen) == 3
     pages = rasterize(document, dpi=100)
     assert [decode(p) for p in pages] == [[b.code] for b in badges]
+
+
+def test_badges_rendered_at_once_in_threads_all_come_out(db, badge) -> None:
+    """Threaded web workers may render several badges at once (kiosk and desk)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    face = services.badge_face(db, badge)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        documents = list(pool.map(lambda _i: pdf.render_pdf([face]), range(8)))
+    assert all(d.startswith(b"%PDF") for d in documents)
+    assert decode(rasterize(documents[-1])[0]) == [badge.code]
