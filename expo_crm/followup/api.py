@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from expo_crm.api import endpoint
 from expo_crm.auth.roles import Role
@@ -16,27 +17,15 @@ from expo_crm.shows.services import get_show
 READERS = (Role.SALES, Role.FINANCE)
 
 
-class KpiOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+def _model_of(dataclass_type: type, name: str) -> type[BaseModel]:
+    """The API model of a service's dataclass, so its fields are declared once (in kpis)."""
+    hints = get_type_hints(dataclass_type)
+    fields = {f.name: (hints[f.name], ...) for f in dataclasses.fields(dataclass_type)}
+    return create_model(name, __config__=ConfigDict(from_attributes=True), **fields)  # type: ignore[call-overload, no-any-return]
 
-    show_code: str
-    year: int
-    exhibitors: int
-    new: int
-    lost: int
-    upgraded: int
-    downgraded: int
-    rebooked: int
-    rebooking_rate: float | None
-    net_m2: Decimal
-    revenue: Decimal
-    avg_revenue: Decimal | None
-    visitors: int
-    trade: int
-    trade_share: float | None
-    returning: int
-    returning_share: float | None
-    conversions: int
+
+#: One edition's KPIs, exactly the fields of ``kpis.EditionKpis``.
+KpiOut = _model_of(kpis.EditionKpis, "KpiOut")
 
 
 class KpiQuery(BaseModel):
@@ -76,7 +65,7 @@ class ProspectQuery(BaseModel):
     query=KpiQuery,
     response=[KpiOut],
 )
-def kpi_trend(query: KpiQuery) -> list[KpiOut]:
+def kpi_trend(query: KpiQuery) -> list[BaseModel]:
     return [KpiOut.model_validate(k) for k in kpis.trend(db.session, query.basis)]
 
 
@@ -88,7 +77,7 @@ def kpi_trend(query: KpiQuery) -> list[KpiOut]:
     query=KpiQuery,
     response=KpiOut,
 )
-def kpi_edition(show_code: str, query: KpiQuery) -> KpiOut:
+def kpi_edition(show_code: str, query: KpiQuery) -> BaseModel:
     show = get_show(db.session, show_code)
     return KpiOut.model_validate(kpis.edition_kpis(db.session, show, query.basis))
 
