@@ -1,7 +1,8 @@
 """Use cases of the badges domain: issue, print, revoke; gate check-in; exhibitor leads.
 
 The check-in path (:func:`check_in`) is the hot one: a signature check in Python, one
-indexed look-up, one idempotent insert. Show rules are kept in a small per-process cache.
+indexed look-up, one idempotent insert, two round trips to PostgreSQL. Show rules and the
+answer's texts are kept in small per-process caches.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
@@ -464,18 +467,33 @@ class ScanResult:
         return self.verdict in (Verdict.ADMITTED, Verdict.REPEAT)
 
     def as_dict(self) -> dict[str, Any]:
+        verdicts, categories = _scan_texts()
         return {
             "admitted": self.admitted,
             "verdict": self.verdict,
-            "message": str(VERDICT_MESSAGES[self.verdict]),
+            "message": verdicts[self.verdict],
             "name": self.name,
             "company": self.company,
             "category": self.category,
-            "category_label": (
-                str(CATEGORY_LABELS[VisitorCategory(self.category)]) if self.category else None
-            ),
+            "category_label": categories[self.category] if self.category else None,
             "client_uuid": self.client_uuid,
         }
+
+
+_SCAN_TEXTS: dict[Any, tuple[dict[str, str], dict[str, str]]] = {}
+
+
+def _scan_texts() -> tuple[dict[str, str], dict[str, str]]:
+    """Verdict messages and category labels in the request's language, translated once per
+    process and language (a gate answers hundreds of scans a second with the same words)."""
+    locale = get_locale()
+    texts = _SCAN_TEXTS.get(locale)
+    if texts is None:
+        texts = _SCAN_TEXTS[locale] = (
+            {verdict: str(message) for verdict, message in VERDICT_MESSAGES.items()},
+            {category.value: str(label) for category, label in CATEGORY_LABELS.items()},
+        )
+    return texts
 
 
 @dataclass
@@ -533,7 +551,7 @@ def show_rules(session: Session, show_id: int) -> ShowRules:
 # The hot path is plain SQL built once (no statement construction or compilation per
 # scan): one look-up, one idempotent insert, one conditional update.
 _LOOKUP_SQL = """
-SELECT b.id, b.registration_id, b.show_id, b.revoked_at, r.category, p.full_name, c.name{lock}
+SELECT b.id, b.registration_id, b.show_id, b.revoked_at, r.category, p.full_name, c.name
 FROM badges b
 JOIN registrations r ON r.id = b.registration_id
 JOIN people p ON p.id = r.person_id
@@ -541,9 +559,10 @@ LEFT JOIN companies c ON c.id = r.company_id
 WHERE b.code = :code
 """
 #: On PostgreSQL, serialize concurrent scans of one badge at one gate (two readers of one
-#: badge, a double submit) so the repeat check always sees the other's check-in: the lock
-#: is taken in the look-up, before the insert's snapshot.
-_PG_LOCK = ", pg_advisory_xact_lock(hashtext(:lock_key))"
+#: badge, a double submit) so the repeat check always sees the other's check-in. The lock is
+#: its own statement before the insert: the insert's snapshot is then taken after the lock
+#: is held (in one statement it would be taken before, and could miss the other's row).
+_PG_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext(:lock_key))"
 _INSERT_SQL = """
 INSERT INTO checkins
     (badge_id, registration_id, show_id, gate, day, bucket, scanned_at, client_uuid,
@@ -555,13 +574,14 @@ SELECT CAST(:badge_id AS VARCHAR(16)), CAST(:registration_id AS INTEGER),
 WHERE NOT EXISTS (
     SELECT 1 FROM checkins
     WHERE badge_id = CAST(:badge_id AS VARCHAR(16)) AND gate = CAST(:gate AS VARCHAR(40))
-      AND bucket IN (CAST(:prev_bucket AS BIGINT), CAST(:bucket AS BIGINT))
-      AND scanned_at > :since
+      AND bucket IN (CAST(:prev_bucket AS BIGINT), CAST(:bucket AS BIGINT),
+                     CAST(:next_bucket AS BIGINT))
+      AND scanned_at > :since AND scanned_at < :until
 )
 ON CONFLICT DO NOTHING
 RETURNING id
 """
-#: PostgreSQL does the insert and the first-check-in update in one round trip.
+#: PostgreSQL does the insert and the first-check-in update in one statement.
 _PG_INSERT_SQL = """
 WITH ins AS (
     INSERT INTO checkins
@@ -574,8 +594,9 @@ WITH ins AS (
     WHERE NOT EXISTS (
         SELECT 1 FROM checkins
         WHERE badge_id = CAST(:badge_id AS VARCHAR(16)) AND gate = CAST(:gate AS VARCHAR(40))
-          AND bucket IN (CAST(:prev_bucket AS BIGINT), CAST(:bucket AS BIGINT))
-          AND scanned_at > :since
+          AND bucket IN (CAST(:prev_bucket AS BIGINT), CAST(:bucket AS BIGINT),
+                         CAST(:next_bucket AS BIGINT))
+          AND scanned_at > :since AND scanned_at < :until
     )
     ON CONFLICT DO NOTHING
     RETURNING id, registration_id
@@ -602,7 +623,12 @@ def _typed(sql: str, **columns: Any) -> Any:
 
     from expo_crm.db import UTCDateTime
 
-    names = {"scanned_at": UTCDateTime(), "since": UTCDateTime(), "day": Date()}
+    names = {
+        "scanned_at": UTCDateTime(),
+        "since": UTCDateTime(),
+        "until": UTCDateTime(),
+        "day": Date(),
+    }
     statement = text(sql)
     wanted = [bindparam(n, type_=t) for n, t in names.items() if f":{n}" in sql]
     if wanted:
@@ -619,38 +645,73 @@ def _driver_sql(sql: str) -> str:
 
 
 class _Runner:
-    """Run the check-in statements: on PostgreSQL straight on the session's psycopg
-    connection (inside the session's transaction), which costs a fraction of the CPU of a
-    SQLAlchemy execute; elsewhere through the session."""
+    """Run the check-in statements.
+
+    On PostgreSQL they go straight to the session's psycopg connection (a fraction of the
+    CPU of a SQLAlchemy execute), prepared. When the session has not begun a transaction on
+    that connection yet (a gate scan's request), the look-up runs alone and the lock and
+    insert run as one pipeline, which PostgreSQL executes as one implicit transaction ended
+    by the pipeline's Sync: two round trips, where BEGIN, look-up, lock, insert and COMMIT
+    would take five. Inside a transaction the caller began (tests, a batch after a write),
+    the statements join it and the caller's commit ends it. Elsewhere (SQLite) everything
+    goes through the session.
+    """
 
     __slots__ = ("driver", "session", "sql")
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.sql = _statements(session)
-        self.driver = (
-            session.connection().connection.driver_connection if self.sql["combined"] else None
-        )
+        connection = session.connection()
+        self.sql = _statements(connection.dialect.name)
+        self.driver = connection.connection.driver_connection if self.sql["postgres"] else None
 
     def first(self, name: str, params: dict[str, Any]) -> Any:
         if self.driver is None:
             return self.session.execute(self.sql[name], params).first()
         return self.driver.execute(self.sql["driver"][name], params, prepare=True).fetchone()
 
+    def record(self, params: dict[str, Any], lock_key: str) -> Any:
+        """Insert the check-in unless it repeats one; return its id row, or None."""
+        if self.driver is None:
+            inserted = self.session.execute(self.sql["insert"], params).first()
+            if inserted is not None:
+                self.session.execute(self.sql["first"], params)
+            return inserted
+        sql = self.sql["driver"]
+        with self.driver.pipeline():
+            self.driver.execute(sql["lock"], {"lock_key": lock_key}, prepare=True)
+            cursor = self.driver.execute(sql["insert"], params, prepare=True)
+        return cursor.fetchone()
 
-def _statements(session: Session) -> dict[str, Any]:
-    dialect = session.get_bind().dialect.name
+    @contextmanager
+    def own_transactions(self) -> Iterator[None]:
+        """Let PostgreSQL commit each statement (or pipeline) by itself, if the session has
+        no transaction open on the connection; the session's commit then sends nothing."""
+        from psycopg.pq import TransactionStatus
+
+        driver = self.driver
+        if driver is None or driver.pgconn.transaction_status != TransactionStatus.IDLE:
+            yield
+            return
+        driver.autocommit = True
+        try:
+            yield
+        finally:
+            driver.autocommit = False
+
+
+def _statements(dialect: str) -> dict[str, Any]:
     statements = _STATEMENTS.get(dialect)
     if statements is None:
-        lock = _PG_LOCK if dialect == "postgresql" else ""
         statements = {
-            "lookup": _typed(_LOOKUP_SQL.format(lock=lock), revoked_at=UTCDateTime()),
-            "insert": _typed(_PG_INSERT_SQL if dialect == "postgresql" else _INSERT_SQL),
-            "combined": dialect == "postgresql",
+            "lookup": _typed(_LOOKUP_SQL, revoked_at=UTCDateTime()),
+            "insert": _typed(_INSERT_SQL),
+            "postgres": dialect == "postgresql",
             "first": _typed(_FIRST_CHECKIN_SQL),
             "last_today": _typed(_LAST_TODAY_SQL, scanned_at=UTCDateTime()),
             "driver": {
-                "lookup": _driver_sql(_LOOKUP_SQL.format(lock=lock)),
+                "lookup": _driver_sql(_LOOKUP_SQL),
+                "lock": _driver_sql(_PG_LOCK_SQL),
                 "insert": _driver_sql(_PG_INSERT_SQL),
                 "last_today": _driver_sql(_LAST_TODAY_SQL),
             },
@@ -694,6 +755,11 @@ def check_in(
     The same badge at the same gate within the show's repeat window is one check-in, and a
     ``client_uuid`` already stored (a queued scan sent again) is never stored twice.
     Raise ValidationError on a missing gate name.
+
+    On PostgreSQL, a session with no transaction open on its connection yet (a gate scan's
+    request) gets the check-in committed here, by the database, in two round trips; the
+    caller's commit then has nothing to send. Inside an open transaction it is the caller's
+    commit that makes the check-in stick, as with any service.
     """
     gate = normalize_gate(gate)
     code = qr.normalize(code or "")
@@ -704,9 +770,23 @@ def check_in(
         log.info("Gate %s refused code %r: %s", gate, code[:40], result.verdict)
         return result
     run = _Runner(session)
-    row = run.first("lookup", {"code": code, "lock_key": f"{code}|{gate}"})
+    with run.own_transactions():
+        return _judge_and_record(session, run, result, code, gate, at, client_uuid, user_id)
+
+
+def _judge_and_record(
+    session: Session,
+    run: _Runner,
+    result: ScanResult,
+    code: str,
+    gate: str,
+    at: datetime | None,
+    client_uuid: str | None,
+    user_id: int | None,
+) -> ScanResult:
+    row = run.first("lookup", {"code": code})
     if row is None:
-        log.info("Gate %s refused unknown badge %s", gate, badge_id)
+        log.info("Gate %s refused unknown badge %s", gate, code[:40])
         return result
     b_id, registration_id, show_id, revoked_at, category, name, company = row[:7]
     result.name, result.company, result.category = name, company, str(category)
@@ -723,14 +803,17 @@ def check_in(
         return result
     window = rules.dedupe_seconds
     bucket = int(scanned_at.timestamp()) // window
+    # A repeat is a check-in of the badge at the gate within the window either side: a
+    # queued scan sent late, or a scan that waited for the lock behind a later one, may be
+    # older than the check-in already stored.
     since = scanned_at - timedelta(seconds=window)
+    until = scanned_at + timedelta(seconds=window)
     if rules.deny_reentry:
         earlier = run.first("last_today", {"badge_id": b_id, "day": day})
         if earlier is not None and not (earlier[0] == gate and earlier[1] > since):
             result.verdict = Verdict.ALREADY_INSIDE
             return result
-    inserted = run.first(
-        "insert",
+    inserted = run.record(
         {
             "badge_id": b_id,
             "registration_id": registration_id,
@@ -739,20 +822,16 @@ def check_in(
             "day": day,
             "bucket": bucket,
             "prev_bucket": bucket - 1,
+            "next_bucket": bucket + 1,
             "scanned_at": scanned_at,
             "since": since,
+            "until": until,
             "client_uuid": client_uuid,
             "user_id": user_id,
         },
+        lock_key=f"{code}|{gate}",
     )
-    if inserted is None:
-        result.verdict = Verdict.REPEAT
-        return result
-    result.verdict = Verdict.ADMITTED
-    if run.driver is None:
-        session.execute(
-            run.sql["first"], {"scanned_at": scanned_at, "registration_id": registration_id}
-        )
+    result.verdict = Verdict.ADMITTED if inserted is not None else Verdict.REPEAT
     return result
 
 

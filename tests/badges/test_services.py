@@ -216,6 +216,18 @@ def test_queued_scans_are_stored_once(db, badge, clock) -> None:
     assert services.days_attended(db, badge.registration_id) == [date(2026, 10, 7)]
 
 
+def test_an_older_scan_sent_late_is_a_repeat_of_a_newer_one(db, badge, clock) -> None:
+    """The window counts both ways: a queued scan reaching the server after a live one."""
+    edge = datetime.fromtimestamp((int(SHOW_DAY.timestamp()) // 120 + 1) * 120, UTC)
+    clock(edge + timedelta(seconds=5))
+    assert services.check_in(db, badge.code, "North", at=edge + timedelta(seconds=1)).admitted
+    late = services.check_in(db, badge.code, "North", at=edge - timedelta(seconds=1))
+    assert late.verdict == Verdict.REPEAT
+    far = services.check_in(db, badge.code, "North", at=edge - timedelta(minutes=5))
+    assert far.verdict == Verdict.ADMITTED
+    assert checkins(db) == 2
+
+
 def test_gate_name_is_required(db, badge, clock) -> None:
     with pytest.raises(ValidationError):
         services.check_in(db, badge.code, "  ")
