@@ -32,6 +32,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_object(Config())
     if config:
         app.config.update(config)
+    from expo_crm.signing import CachedCookieSessionInterface
+
+    app.session_interface = CachedCookieSessionInterface()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

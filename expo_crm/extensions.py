@@ -8,9 +8,9 @@ from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 
 from expo_crm.db import Base
+from expo_crm.signing import CSRFProtect
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any
 
+from babel import Locale
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import (
     format_currency,
@@ -20,8 +22,12 @@ from expo_crm.labels import label
 SESSION_KEY = "locale"
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """Pick the locale: the session's choice, the user's preference, then the browser's."""
+    return _locale(_locale_key())
+
+
+def _locale_key() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands and jobs: the default language
         return str(current_app.config["BABEL_DEFAULT_LOCALE"])
@@ -38,6 +44,12 @@ def select_locale() -> str:
     # Browsers send zh-CN / zh-Hans; map any Chinese to Simplified Chinese.
     best = request.accept_languages.best_match(["en", "zh", "zh-CN", "zh-Hans", "zh-Hans-CN"])
     return "zh_Hans_CN" if best and best.startswith("zh") else "en"
+
+
+@functools.cache
+def _locale(key: str) -> Locale:
+    """One parsed Locale per language (parsing looks for the locale's data file on disk)."""
+    return Locale.parse(key)
 
 
 def select_timezone() -> str | None:
