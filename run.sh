@@ -19,5 +19,5 @@ MSG
 if [ -n "${DISPLAY:-}" ] && command -v xdg-open >/dev/null; then
   (sleep 2; xdg-open "http://127.0.0.1:${PORT}/" >/dev/null 2>&1 || true) &
 fi
-exec .venv/bin/gunicorn --workers 2 --threads 4 --bind "127.0.0.1:${PORT}" \
+exec .venv/bin/gunicorn --config gunicorn.conf.py --bind "127.0.0.1:${PORT}" \
   --access-logfile - "expo_crm:create_app()"
