@@ -181,3 +181,18 @@ class Lead(Model):
 
     def __repr__(self) -> str:
         return f"<Lead {self.id} company={self.company_id} registration={self.registration_id}>"
+
+
+class LeadScan(Model):
+    """One scan of a visitor's badge at an exhibitor's booth, known by the scanning page's
+    UUID: a scan queued offline and sent twice adds neither a lead nor a scan twice."""
+
+    __tablename__ = "lead_scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
+    client_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    scanned_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"<LeadScan {self.client_uuid} of lead {self.lead_id}>"

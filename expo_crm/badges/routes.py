@@ -34,7 +34,7 @@ from expo_crm.badges.forms import (
     QuestionForm,
     ReissueForm,
 )
-from expo_crm.badges.models import BadgeSize, LeadQuestionKind, LeadRating
+from expo_crm.badges.models import BadgeSize, Lead, LeadQuestionKind, LeadRating
 from expo_crm.errors import NotFound, ValidationError
 from expo_crm.extensions import db
 from expo_crm.i18n import current_locale_key
@@ -428,10 +428,46 @@ def capture() -> Response:
         at=_parse_time(data.get("scanned_at")),
     )
     db.session.commit()
+    return jsonify(_lead_json(lead))
+
+
+@bp.post("/leads/capture/batch")
+@roles(Role.SCANNER)
+def capture_batch() -> Response:
+    """Take the lead scans a scanner page queued while the server was out of reach."""
+    data = request.get_json(silent=True)
+    scans = data.get("scans") if isinstance(data, dict) else None
+    if not isinstance(scans, list) or len(scans) > MAX_BATCH:
+        return _json_error(_("Send {scans: [...]} with at most %(n)s scans.", n=MAX_BATCH), 400)
+    queued = []
+    for item in scans:
+        if not isinstance(item, dict) or not isinstance(item.get("code"), str):
+            return _json_error(_("Every scan needs a code."), 400)
+        queued.append(
+            services.QueuedLead(
+                code=item["code"],
+                scanned_at=_parse_time(item.get("scanned_at")),
+                client_uuid=_uuid(item.get("client_uuid")),
+            )
+        )
+    results = []
+    for scan, (lead, refused) in zip(
+        queued, services.capture_leads(db.session, current_user, queued), strict=True
+    ):
+        if lead is None:
+            results.append({"client_uuid": scan.client_uuid, "ok": False, "error": refused})
+        else:
+            card = _lead_json(lead)
+            results.append({"client_uuid": scan.client_uuid, "ok": True, "lead": card})
+    db.session.commit()
+    return jsonify({"results": results})
+
+
+def _lead_json(lead: Lead) -> dict[str, Any]:
     card = services.lead_card(lead)
     card["scanned_at"] = card["scanned_at"].isoformat()
     card["url"] = url_for("badges.lead", lead_id=lead.id)
-    return jsonify(card)
+    return card
 
 
 @bp.get("/leads")

@@ -39,6 +39,7 @@ from expo_crm.badges.models import (
     LeadQuestion,
     LeadQuestionKind,
     LeadRating,
+    LeadScan,
 )
 from expo_crm.db import UTCDateTime, utcnow
 from expo_crm.directory.models import Company, Person
@@ -950,7 +951,8 @@ def capture_lead(
 ) -> Lead:
     """Record a badge scanned at an exhibitor's booth as a lead (a repeat scan counts up).
 
-    Raise ValidationError for a forged, unknown or revoked code.
+    A scan with a ``client_uuid`` already recorded (a queued scan sent again) returns its
+    lead and counts nothing. Raise ValidationError for a forged, unknown or revoked code.
     """
     company_id = _scanner_company(user)
     code = qr.normalize(code or "")
@@ -963,48 +965,94 @@ def capture_lead(
     if badge.revoked_at is not None:
         raise ValidationError("code", _("This badge was revoked."))
     if client_uuid:
-        earlier = session.scalar(select(Lead).where(Lead.client_uuid == client_uuid))
-        if earlier is not None:
-            return earlier  # the same queued scan sent again
-    existing = session.scalar(
+        seen = session.scalar(select(LeadScan.lead_id).where(LeadScan.client_uuid == client_uuid))
+        if seen is not None:
+            return session.get_one(Lead, seen)  # the same queued scan sent again
+    scanned_at = _scan_time(at)
+    lead = _company_lead(session, badge, company_id)
+    if lead is None:
+        lead = Lead(
+            show_id=badge.show_id,
+            company_id=company_id,
+            registration_id=badge.registration_id,
+            badge_id=badge.id,
+            scanned_by_id=user.id,
+            client_uuid=client_uuid,
+            scanned_at=scanned_at,
+            notes="",
+            answers={},
+        )
+        try:
+            with session.begin_nested():
+                session.add(lead)
+        except IntegrityError:
+            # Another scanner of the same exhibitor recorded this visitor at the same moment.
+            lead = _company_lead(session, badge, company_id)
+            if lead is None:
+                raise
+        else:
+            _record_lead_scan(session, lead, client_uuid, scanned_at)
+            log.info("Lead %s captured by %s for company %s", lead.id, user.email, company_id)
+            return lead
+    if _record_lead_scan(session, lead, client_uuid, scanned_at):
+        lead.scan_count += 1
+        session.flush()
+    return lead
+
+
+def _company_lead(session: Session, badge: Badge, company_id: int) -> Lead | None:
+    return session.scalar(
         select(Lead).where(
             Lead.show_id == badge.show_id,
             Lead.company_id == company_id,
             Lead.registration_id == badge.registration_id,
         )
     )
-    if existing is not None:
-        existing.scan_count += 1
-        session.flush()
-        return existing
-    lead = Lead(
-        show_id=badge.show_id,
-        company_id=company_id,
-        registration_id=badge.registration_id,
-        badge_id=badge.id,
-        scanned_by_id=user.id,
-        client_uuid=client_uuid,
-        scanned_at=_scan_time(at),
-        notes="",
-        answers={},
-    )
+
+
+def _record_lead_scan(
+    session: Session, lead: Lead, client_uuid: str | None, scanned_at: datetime
+) -> bool:
+    """Remember a scan's UUID; False if it was already recorded (the same scan sent twice
+    at once, e.g. a queue resent while its first answer was still on the way)."""
+    if not client_uuid:
+        return True
     try:
         with session.begin_nested():
-            session.add(lead)
+            session.add(LeadScan(lead_id=lead.id, client_uuid=client_uuid, scanned_at=scanned_at))
     except IntegrityError:
-        # Another scanner of the same exhibitor recorded this visitor at the same moment.
-        existing = session.scalar(
-            select(Lead).where(
-                Lead.show_id == badge.show_id,
-                Lead.company_id == company_id,
-                Lead.registration_id == badge.registration_id,
-            )
-        )
-        if existing is None:
-            raise
-        return existing
-    log.info("Lead %s captured by %s for company %s", lead.id, user.email, company_id)
-    return lead
+        return False
+    return True
+
+
+@dataclass
+class QueuedLead:
+    code: str
+    scanned_at: datetime | None = None
+    client_uuid: str | None = None
+
+
+def capture_leads(
+    session: Session, user: User, scans: Sequence[QueuedLead]
+) -> list[tuple[Lead | None, str | None]]:
+    """Record lead scans queued by a scanner page that was offline, oldest first.
+
+    Return, in the order given, (lead, None) per scan or (None, why) for a code that is
+    refused; one refused code does not stop the others.
+    """
+    results: list[tuple[Lead | None, str | None]] = [(None, None)] * len(scans)
+    for index in sorted(range(len(scans)), key=lambda i: _scan_time(scans[i].scanned_at)):
+        scan = scans[index]
+        try:
+            with session.begin_nested():
+                lead = capture_lead(
+                    session, user, scan.code, client_uuid=scan.client_uuid, at=scan.scanned_at
+                )
+        except ValidationError as refused:
+            results[index] = (None, refused.message)
+        else:
+            results[index] = (lead, None)
+    return results
 
 
 def get_lead(session: Session, user: User, lead_id: int) -> Lead:

@@ -154,6 +154,44 @@ def test_scanners_see_only_their_company_leads(db, as_role, create_user, create_
     assert count(db, Lead.id) == 2
 
 
+def test_lead_queue_sent_twice_is_stored_once(db, as_role, create_user, badge) -> None:
+    client = as_role(Role.SCANNER)
+    queue = {
+        "scans": [
+            {"code": badge.code, "scanned_at": "2026-10-07T12:40:00Z", "client_uuid": "lead-q-1"},
+            {"code": "BROKEN", "scanned_at": "2026-10-07T12:41:00Z", "client_uuid": "lead-q-2"},
+            {"code": badge.code, "scanned_at": "2026-10-07T12:50:00Z", "client_uuid": "lead-q-3"},
+        ]
+    }
+    first = client.post("/badges/leads/capture/batch", json=queue)
+    again = client.post("/badges/leads/capture/batch", json=queue)
+    assert first.status_code == again.status_code == 200
+    for answer in (first.json, again.json):
+        ok = [r["ok"] for r in answer["results"]]
+        assert ok == [True, False, True]
+        assert [r["client_uuid"] for r in answer["results"]] == ["lead-q-1", "lead-q-2", "lead-q-3"]
+        assert answer["results"][2]["lead"]["name"] == "Ana Silva"
+        assert answer["results"][2]["lead"]["scan_count"] == 2
+        assert answer["results"][1]["error"]
+    assert count(db, Lead.id) == 1
+    assert db.scalar(select(Lead.scan_count)) == 2
+    # Followed by the live capture of another scan of the same visitor.
+    live = client.post(
+        "/badges/leads/capture", json={"code": badge.code, "client_uuid": "lead-live-1"}
+    )
+    assert live.json["scan_count"] == 3
+    too_many = {"scans": [{"code": badge.code}] * 501}
+    assert client.post("/badges/leads/capture/batch", json=too_many).status_code == 400
+    gate = as_role(Role.ONSITE)
+    assert gate.post("/badges/leads/capture/batch", json=queue).status_code == 403
+
+
+def test_lead_scanner_page_shows_the_offline_queue(as_role) -> None:
+    page = as_role(Role.SCANNER).get("/badges/leads/scan").text
+    assert 'id="queue-count"' in page
+    assert 'data-batch-url="/badges/leads/capture/batch"' in page
+
+
 def test_kiosk_cannot_list_people_or_badges(as_role, badge) -> None:
     kiosk = as_role(Role.KIOSK)
     for url in (

@@ -8,7 +8,14 @@ import pytest
 from sqlalchemy import func, select
 
 from expo_crm.badges import qr, services
-from expo_crm.badges.models import BadgeSize, CheckIn, Lead, LeadQuestionKind, LeadRating
+from expo_crm.badges.models import (
+    BadgeSize,
+    CheckIn,
+    Lead,
+    LeadQuestionKind,
+    LeadRating,
+    LeadScan,
+)
 from expo_crm.badges.services import QueuedScan, Verdict
 from expo_crm.errors import Conflict, NotFound, ValidationError
 from expo_crm.visitors.models import VisitorCategory
@@ -269,6 +276,34 @@ def test_repeat_booth_scan_is_one_lead(db, badge, create_user, clock) -> None:
     assert services.leads_by_exhibitor(db, badge.show_id)[0]["leads"] == 1
     engagement = services.visitor_engagement(db, badge.show_id)
     assert engagement[badge.registration_id].booths_scanned == 2
+
+
+def test_queued_lead_scans_count_once_however_often_they_are_sent(
+    db, badge, create_registration, create_user, clock
+) -> None:
+    from expo_crm.auth.roles import Role
+
+    scanner = create_user(Role.SCANNER)
+    other_visitor = services.issue_badge(db, create_registration("Bruno Costa"))
+    queued = [
+        services.QueuedLead(badge.code, SHOW_DAY - timedelta(minutes=30), "q-1"),
+        services.QueuedLead(badge.code, SHOW_DAY - timedelta(minutes=10), "q-2"),  # came back
+        services.QueuedLead("NOT-A-BADGE", SHOW_DAY - timedelta(minutes=20), "q-3"),
+        services.QueuedLead(other_visitor.code, SHOW_DAY - timedelta(minutes=40), "q-4"),
+    ]
+    for _attempt in range(3):  # the answer was lost twice; the page sends the queue again
+        results = services.capture_leads(db, scanner, queued)
+        assert [lead is not None for lead, _why in results] == [True, True, False, True]
+        assert results[2][1] == "This is not a valid badge code."
+        assert results[0][0] is results[1][0]
+        assert results[0][0].scan_count == 2
+        assert results[3][0].scan_count == 1
+    assert db.scalar(select(func.count(Lead.id))) == 2
+    assert db.scalar(select(func.count(LeadScan.id))) == 3
+    # Queued scans keep their own time; the lead starts at the first one.
+    assert results[0][0].scanned_at == SHOW_DAY - timedelta(minutes=30)
+    # A live scan of the same visitor later is a new scan.
+    assert services.capture_lead(db, scanner, badge.code, client_uuid="live-1").scan_count == 3
 
 
 def test_lead_refuses_bad_codes(db, badge, create_user, clock) -> None:
