@@ -12,6 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tests.kiosk.cardimage import write_y4m
+from tests.kiosk.live_server import KIOSK_EMAIL, KIOSK_PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,8 +57,11 @@ def live_server(here: Path, idle_seconds: int, countdown: int) -> Iterator[dict]
 
 
 @contextmanager
-def kiosk_page(pw: object, live: dict, video: Path | None = None) -> Iterator[object]:
-    """Chromium signed in as the kiosk, its fake camera filming ``video`` (default: the card)."""
+def staff_page(
+    pw: object, live: dict, email: str, password: str, path: str, video: Path | None = None
+) -> Iterator[object]:
+    """Chromium signed in as a user on ``path``, its fake camera filming ``video`` (default:
+    the card)."""
     browser = pw.chromium.launch(
         executable_path=CHROMIUM,
         args=[
@@ -74,16 +78,23 @@ def kiosk_page(pw: object, live: dict, video: Path | None = None) -> Iterator[ob
     context.grant_permissions(["camera"], origin=live["url"])
     page = context.new_page()
     page.set_default_timeout(15000)
-    page.goto(live["url"] + "/login?next=/kiosk/")
-    page.fill("#email", "kiosk@test.example")
-    page.fill("#password", "kiosk-password")
+    page.goto(live["url"] + "/login?next=" + path)
+    page.fill("#email", email)
+    page.fill("#password", password)
     page.click("button.primary")
-    page.wait_for_url("**/kiosk/")
+    page.wait_for_url("**" + path)
     yield page
     browser.close()
 
 
-def rows(live: dict, sql: str) -> list:
+@contextmanager
+def kiosk_page(pw: object, live: dict, video: Path | None = None) -> Iterator[object]:
+    """Chromium signed in as the kiosk, its fake camera filming ``video`` (default: the card)."""
+    with staff_page(pw, live, KIOSK_EMAIL, KIOSK_PASSWORD, "/kiosk/", video) as page:
+        yield page
+
+
+def rows(live: dict, sql: str, **params: object) -> list:
     """Run a query on the live server's database."""
     with live["engine"].connect() as conn:
-        return list(conn.execute(sa.text(sql)))
+        return list(conn.execute(sa.text(sql), params))

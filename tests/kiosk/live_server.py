@@ -20,12 +20,14 @@ from expo_crm.shows.models import Show
 
 KIOSK_EMAIL = "kiosk@test.example"
 KIOSK_PASSWORD = "kiosk-password"  # noqa: S105  (a throwaway test login)
+#: Signs sessions and badge codes; tests make badges the server accepts with it.
+SECRET_KEY = "live-server-secret"  # noqa: S105  (a throwaway test server)
 
 
 def main() -> None:
     app = create_app(
         {
-            "SECRET_KEY": "live-server-secret",
+            "SECRET_KEY": SECRET_KEY,
             "KIOSK_IDLE_SECONDS": int(os.environ.get("KIOSK_IDLE_SECONDS", "60")),
             "KIOSK_IDLE_COUNTDOWN": int(os.environ.get("KIOSK_IDLE_COUNTDOWN", "10")),
         }

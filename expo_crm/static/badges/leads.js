@@ -65,6 +65,10 @@
   saveQueue(queue());
   setInterval(flush, 5000);
   window.addEventListener("online", flush);
-  window.expoLeadQueue = { flush: flush, size: function () { return queue().length; } };
+  window.expoLeadQueue = {
+    flush: flush,
+    size: function () { return queue().length; },
+    busy: function () { return flushing; }
+  };
   S.start(root, onCode);
 })();
