@@ -72,6 +72,11 @@ install_frontend() {
   .venv/bin/python scripts/vendor.py
 }
 
+install_models() {
+  # The card reader's text-line detector, from a pinned PyPI wheel (checked by SHA-256).
+  .venv/bin/python scripts/models.py || exit 1
+}
+
 compile_translations() {
   local out
   out=$(.venv/bin/pybabel compile -d expo_crm/translations 2>&1) || { echo "$out" >&2; exit 1; }
@@ -80,4 +85,5 @@ compile_translations() {
 install_debian_packages
 install_python
 install_frontend
+install_models
 compile_translations

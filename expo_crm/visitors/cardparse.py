@@ -225,6 +225,21 @@ class _Line:
     used: set[str] = field(default_factory=set)
     #: Read with low confidence: searched for emails, phones and websites only.
     weak: bool = False
+    #: Where the line sits on the card, in pixels.
+    left: float = 0.0
+    right: float = 0.0
+    top: float = 0.0
+
+    def continued_by(self, other: _Line) -> bool:
+        """Tell whether `other` can be the next printed line of this one's paragraph.
+
+        It must start below this line and overlap it across; lines of another column
+        (a logo beside the address) sort between them by height alone but do not.
+        """
+        if other.top <= self.top:
+            return False
+        overlap = min(self.right, other.right) - max(self.left, other.left)
+        return overlap > 0 or self.right == self.left == other.left
 
 
 # --------------------------------------------------------------------------- helpers
@@ -297,7 +312,18 @@ def _lines(source: Sequence[OcrLine] | str) -> list[_Line]:
         cleaned = _clean_line(line)
         if cleaned:
             text, conf = cleaned
-            out.append(_Line(text, float(line.height), conf, len(out), weak=_is_weak(text, conf)))
+            out.append(
+                _Line(
+                    text,
+                    float(line.height),
+                    conf,
+                    len(out),
+                    weak=_is_weak(text, conf),
+                    left=line.left,
+                    right=line.left + line.width,
+                    top=line.top,
+                )
+            )
     return out
 
 
@@ -309,11 +335,27 @@ _EMAIL = re.compile(
 )
 
 
+_SPLIT_DOMAIN = re.compile(r"(?<=@)([A-Za-z0-9-]+)\s(?=[A-Za-z0-9-]+\.[A-Za-z])")
+
+
+#: A free-mail address whose "@" OCR read as letters ("o", "Q", "(D", "id"). Only the
+#: big providers: a company's own domain glued to its local part cannot be told apart.
+_GLUED_FREE_MAIL = re.compile(
+    r"(?<![\w.@])([a-z0-9][a-z0-9._-]{1,63}?)(?:[oQ©a]|\(?[Dd]|id)"
+    r"(gmail|hotmail|yahoo|outlook|live|icloud|bol|terra|uol)(?=\.[a-z]{2,3}\b)"
+)
+
+
 def find_emails(lines: Sequence[_Line]) -> list[tuple[str, float, int]]:
     """Return (email, confidence, line index) for each valid email address seen."""
     found: list[tuple[str, float, int]] = []
     for line in lines:
-        for match in _EMAIL.finditer(line.text):
+        # OCR splits a domain at a wide letter gap: "name@g mail.com".
+        text = _SPLIT_DOMAIN.sub(r"\1", line.text)
+        if not _EMAIL.search(text):
+            # An "@" misread as a letter before a free-mail domain: "nameogmail.com".
+            text = _GLUED_FREE_MAIL.sub(r"\1@\2", text)
+        for match in _EMAIL.finditer(text):
             local = match.group(1)
             domain = _restore_tld_dot(re.sub(r"\s", "", match.group(2)))
             repaired = "@" not in match.group(0)
@@ -358,6 +400,9 @@ def _restore_tld_dot(text: str) -> str:
     return _GLUED_TLD.sub(r"\1.\2", text)
 
 
+_FREE_MAIL_HOSTS = ("gmail", "hotmail", "yahoo", "outlook", "icloud")
+
+
 def find_website(lines: Sequence[_Line], emails: Sequence[str]) -> tuple[str, float, int] | None:
     """Return the card's website: a www./http address, else a bare domain with a known TLD.
 
@@ -366,7 +411,7 @@ def find_website(lines: Sequence[_Line], emails: Sequence[str]) -> tuple[str, fl
     email_hosts = {e.split("@", 1)[1] for e in emails}
     best: tuple[str, float, int] | None = None
     for line in lines:
-        text = _web_text(_EMAIL.sub(" ", line.text))
+        text = _web_text(_EMAIL.sub(" ", _SPLIT_DOMAIN.sub(r"\1", line.text)))
         for match in _WEBSITE.finditer(text):
             if text[match.end() : match.end() + 1] == "@":
                 continue
@@ -380,6 +425,8 @@ def find_website(lines: Sequence[_Line], emails: Sequence[str]) -> tuple[str, fl
                 continue
             if not explicit and (host in email_hosts or len(labels[0]) < 3):
                 continue
+            if any(labels[0].endswith(provider) for provider in _FREE_MAIL_HOSTS):
+                continue  # a mail provider, or an email whose "@" was lost ("xgmail.com")
             score = line.conf * (1.0 if explicit else 0.75)
             if best is None or score > best[1] + (0.3 if best[0].startswith("www.") else 0):
                 best = (site, score, line.index)
@@ -776,7 +823,7 @@ def find_address(lines: Sequence[_Line]) -> tuple[str, float, int] | None:
         parts = [_strip_contacts(_street_start(line.text))]
         confs = [line.conf]
         # The next two surely read lines (OCR debris between printed lines is skipped).
-        following = [nxt for nxt in lines[i + 1 :] if not nxt.weak][:2]
+        following = [nxt for nxt in lines[i + 1 :] if not nxt.weak and line.continued_by(nxt)][:2]
         for nxt in following:
             if nxt.used - {"phone"} or re.match(r"(?i)^\W*(rua|av\.?|avenida|r\.)\s", nxt.text):
                 break

@@ -1,11 +1,16 @@
 """Read business cards from photos: decode safely, find the card, orient it, run Tesseract.
 
-The pipeline is deliberately cheap on the common path (an upright card in a phone photo):
-one guarded decode (JPEG draft mode shrinks 12-megapixel photos while decoding), one
-contour search for the card, and one read of two renderings of it (grayscale, and ink
-separated from its background) by two Tesseract processes at once. Only when that reads
-poorly does the reader ask Tesseract's orientation-and-script detector (OSD) whether the
-card is sideways, upside down or in Chinese/Japanese, and read again.
+The pipeline: one guarded decode (JPEG draft mode shrinks 12-megapixel photos while
+decoding), one contour search for the card and a perspective warp, then the lines. A
+text-line detector (a small neural network run by onnxruntime) finds each printed line,
+even over photos and gradients where Tesseract's own layout analysis loses it; each line
+is cut out level, scaled to one height and read by Tesseract (through tesserocr, models
+kept loaded) as photographed and as ink thresholded by its own contrast, with two
+language models; readings that disagree vote character by character. Sideways cards
+show as vertical lines and are turned; when a card still reads poorly Tesseract's
+orientation-and-script detector (OSD) decides whether it is upside down or Chinese or
+Japanese, and it is read again. Without the detector's model file the reader falls back
+to Tesseract's page layout on two renderings of the whole card.
 
 `read_card` is the entry point for the kiosk; `readings_as_json` serves the CLI.
 """
@@ -17,19 +22,26 @@ import logging
 import math
 import os
 import re
+import shutil
+import subprocess
+import threading
 import time
 import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import cv2
 import numpy as np
+import onnxruntime
 import pytesseract
+import tesserocr
 from PIL import Image, ImageOps, UnidentifiedImageError
+from rapidfuzz.distance import Levenshtein
 
-from expo_crm.visitors.cardparse import FIELDS, CardFields, OcrLine, OcrWord, parse_card
+from expo_crm.visitors.cardparse import FIELDS, CardFields, OcrLine, OcrWord, fold, parse_card
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +67,20 @@ INK_FLOOR = 30.0
 #: Sparse-text layout (cards are scattered text, not paragraphs), LSTM engine, and
 #: Sauvola local thresholding, which copes with coloured and shaded card backgrounds.
 TESSERACT_CONFIG = "--psm 11 --oem 1 -c thresholding_method=2 -c thresholding_window_size=0.2"
+#: The text-line detector: PaddleOCR's PP-OCRv4 detection network (DB, "differentiable
+#: binarization"; Apache-2.0), fetched from PyPI by scripts/vendor.py and run by OpenCV's
+#: DNN module. Without it the reader falls back to Tesseract's own page layout.
+TEXT_MODEL = Path(__file__).with_name("models") / "text_lines.onnx"
+#: Longer side of the image the detector looks at (a multiple of 32).
+DETECT_SIDE = 736
+#: Detector probability that marks a pixel as text, and mean probability a line needs.
+DETECT_THRESHOLD = 0.3
+DETECT_MIN_SCORE = 0.5
+#: The detector outlines the core of each line; grow it by this much (area / perimeter
+#: ratio, as the model was trained) to take in the whole glyphs.
+DETECT_UNCLIP = 2.0
+#: Height in pixels each text line is scaled to before Tesseract reads it.
+LINE_HEIGHT = 48
 #: Confident characters (see `reading_quality`) above which a pass is taken as upright;
 #: below it the reader asks OSD about rotation and script and reads again.
 GOOD_READING = 25.0
@@ -535,6 +561,366 @@ def _is_cjk(char: str) -> bool:
     return "\u3040" <= char <= "\u30ff" or "\u3400" <= char <= "\u9fff"
 
 
+# --------------------------------------------------------------------------- text lines
+#
+# The default reader finds each printed line with a neural text detector, cuts it out
+# level, scales it to one height and has Tesseract read that single line. Tesseract's
+# own page layout analysis loses lines printed over photos, gradients and logos; a
+# detector trained on scene text does not, and a line read on its own is binarized by
+# its own contrast rather than the whole card's.
+
+_local = threading.local()
+
+
+def text_model_path() -> Path | None:
+    """Return the text-line detector's model file, or None when it is not installed."""
+    path = Path(os.environ.get("EXPO_CRM_TEXT_MODEL") or TEXT_MODEL)
+    return path if path.is_file() else None
+
+
+@cache
+def tessdata_dir() -> str | None:
+    """Return the folder of the system Tesseract's language data (TESSDATA_PREFIX wins).
+
+    The tesserocr wheel carries its own Tesseract library but no language data; it reads
+    the traineddata files of the Debian ``tesseract-ocr`` packages.
+    """
+    if os.environ.get("TESSDATA_PREFIX"):
+        return os.environ["TESSDATA_PREFIX"]
+    binary = shutil.which("tesseract")
+    if binary is None:
+        return None
+    listing = subprocess.run(  # noqa: S603  (the system's own tesseract, fixed arguments)
+        [binary, "--list-langs"], capture_output=True, text=True, timeout=30, check=False
+    )
+    found = re.search(r'"([^"]+)"', listing.stdout + listing.stderr)
+    return found.group(1) if found else None
+
+
+@cache
+def _detector(path: Path) -> onnxruntime.InferenceSession:
+    """Load the detector network once per process (a session serves many threads)."""
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 2
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def _tesseract(languages: str, psm: int) -> tesserocr.PyTessBaseAPI:
+    """Return this thread's Tesseract engine for `languages` and page mode (kept loaded)."""
+    engines = _local.__dict__.setdefault("engines", {})
+    key = (languages, psm)
+    if key not in engines:
+        engines[key] = tesserocr.PyTessBaseAPI(
+            path=tessdata_dir() or "", lang=languages, psm=psm, oem=tesserocr.OEM.LSTM_ONLY
+        )
+    return engines[key]
+
+
+@dataclass(frozen=True)
+class TextBox:
+    """A detected text line: centre, size along its own axes, and skew in degrees.
+
+    The box's axes are the image's turned by `skew` (within +-45 degrees), so `size` is
+    (width, height) as the line sits on the card: a tall box is vertical text.
+    """
+
+    center: tuple[float, float]
+    size: tuple[float, float]
+    skew: float
+
+    @classmethod
+    def from_rect(
+        cls, center: tuple[float, float], size: tuple[float, float], angle: float
+    ) -> TextBox:
+        """Build from an OpenCV rotated rectangle, whatever its angle convention."""
+        width, height = size
+        while angle > 45:
+            angle, width, height = angle - 90, height, width
+        while angle < -45:
+            angle, width, height = angle + 90, height, width
+        return cls(center, (width, height), angle)
+
+    @property
+    def is_vertical(self) -> bool:
+        """Tell whether the box runs up and down the image (sideways or vertical text)."""
+        return self.size[1] > 1.5 * self.size[0]
+
+    @property
+    def area(self) -> float:
+        return self.size[0] * self.size[1]
+
+
+_MEAN = np.array([0.485, 0.456, 0.406], np.float32) * 255
+_STD = np.array([0.229, 0.224, 0.225], np.float32) * 255
+
+
+def detect_text_lines(gray: np.ndarray) -> list[TextBox]:
+    """Find the printed lines in a grayscale card image (empty when there are none)."""
+    height, width = gray.shape[:2]
+    scale = DETECT_SIDE / max(height, width)
+    size = (max(32, round(width * scale / 32) * 32), max(32, round(height * scale / 32) * 32))
+    small = cv2.cvtColor(cv2.resize(gray, size, interpolation=cv2.INTER_AREA), cv2.COLOR_GRAY2RGB)
+    blob = ((small.astype(np.float32) - _MEAN) / _STD).transpose(2, 0, 1)[None]
+    path = text_model_path()
+    if path is None:
+        raise FileNotFoundError("The text-line model is not installed")
+    session = _detector(path)
+    (probability,) = session.run(None, {session.get_inputs()[0].name: blob.astype(np.float32)})
+    probability = probability[0, 0]
+    mask = (probability > DETECT_THRESHOLD).astype(np.uint8)
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    sx, sy = width / size[0], height / size[1]
+    boxes = []
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        if min(w, h) < 2:
+            continue
+        inside = np.zeros((h, w), np.uint8)
+        cv2.drawContours(inside, [contour - (x, y)], -1, 1, -1)
+        if float(probability[y : y + h, x : x + w][inside > 0].mean()) < DETECT_MIN_SCORE:
+            continue
+        (cx, cy), (bw, bh), angle = cv2.minAreaRect(contour)
+        grow = DETECT_UNCLIP * bw * bh / (2 * (bw + bh))
+        boxes.append(
+            TextBox.from_rect(
+                (cx * sx, cy * sy), ((bw + 2 * grow) * sx, (bh + 2 * grow) * sy), angle
+            )
+        )
+    return boxes
+
+
+def _cut_line(gray: np.ndarray, box: TextBox, turn: int = 0) -> np.ndarray:
+    """Cut a detected line out of the image, levelled, turned `turn` degrees clockwise."""
+    (cx, cy), (width, height) = box.center, box.size
+    matrix = cv2.getRotationMatrix2D((cx, cy), box.skew, 1.0)
+    matrix[0, 2] += width / 2 - cx
+    matrix[1, 2] += height / 2 - cy
+    crop = cv2.warpAffine(
+        gray,
+        matrix,
+        (max(int(round(width)), 1), max(int(round(height)), 1)),
+        flags=cv2.INTER_CUBIC,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return rotate(crop, turn)
+
+
+def _binarize(line: np.ndarray) -> np.ndarray:
+    """Threshold a line by its own contrast (Otsu), dark text on white either way round."""
+    _, binary = cv2.threshold(line, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    edge = np.concatenate([binary[0], binary[-1], binary[:, 0], binary[:, -1]])
+    return binary if edge.mean() >= 127 else 255 - binary
+
+
+@dataclass
+class _LineReading:
+    """One way of reading a line: its words (boxes in the scaled crop) and confidence."""
+
+    words: list[tuple[str, float, tuple[int, int, int, int]]]
+
+    @property
+    def conf(self) -> float:
+        weight = sum(len(text) for text, _, _ in self.words)
+        return sum(conf * len(text) for text, conf, _ in self.words) / max(weight, 1)
+
+    @property
+    def sees_at(self) -> bool:
+        return any("@" in text for text, _, _ in self.words)
+
+
+_PAD_X, _PAD_Y = 12, 8
+
+
+def _recognize(image: np.ndarray, languages: str, psm: int) -> _LineReading:
+    """Read one prepared line image with Tesseract."""
+    engine = _tesseract(languages, psm)
+    engine.SetImage(Image.fromarray(image))
+    engine.Recognize()
+    words = []
+    level = tesserocr.RIL.WORD
+    iterator = engine.GetIterator()
+    for word in tesserocr.iterate_level(iterator, level):
+        try:
+            text = word.GetUTF8Text(level).strip()
+        except RuntimeError:  # an empty result in an empty image
+            continue
+        box = word.BoundingBox(level)
+        if text and box:
+            words.append((text, word.Confidence(level) / 100, box))
+    return _LineReading(words)
+
+
+def _pad(image: np.ndarray, shade: int) -> np.ndarray:
+    """Give a line image a margin of `shade`, as Tesseract likes text not to touch the edge.
+
+    Replicating the edge instead would smear a letter that touches it into a bar ("d"
+    read as "l").
+    """
+    return cv2.copyMakeBorder(
+        image, _PAD_Y, _PAD_Y, _PAD_X, _PAD_X, cv2.BORDER_CONSTANT, value=shade
+    )
+
+
+def _read_line(
+    card: PreparedCard, box: TextBox, languages: str, alternate: str
+) -> tuple[_LineReading, float, int, float, float] | None:
+    """Read one detected line several ways and return the consensus.
+
+    The line is read as photographed (grayscale) with the card's languages, and as ink
+    thresholded by its own contrast with `alternate` (English for Latin cards: it reads
+    "@" and web addresses that the Portuguese model misreads as "(D" or "Q"). When the
+    two disagree, the other two pairings are read as well and the four vote character
+    by character (see `consensus`): two models on two renderings rarely make the same
+    mistake. Vertical boxes are read turned both ways (a sideways card, a phone number
+    printed up the edge) and the more confident way is kept.
+
+    Returns the reading, the scale of the crop, the clockwise turn and the crop's origin.
+    """
+    best: tuple[list[_LineReading], float, int] | None = None
+    for turn in (90, 270) if box.is_vertical else (0,):
+        gray = _cut_line(card.gray, box, turn)
+        if min(gray.shape) < 6:
+            return None
+        scale = LINE_HEIGHT / gray.shape[0]
+        interpolation = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=interpolation)
+        ink = cv2.resize(
+            _cut_line(card.ink, box, turn),
+            (gray.shape[1], gray.shape[0]),
+            interpolation=interpolation,
+        )
+        edge = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+        plain, binary = _pad(gray, int(np.median(edge))), _pad(_binarize(ink), 255)
+        readings = [
+            _recognize(plain, languages, tesserocr.PSM.SINGLE_LINE),
+            _recognize(binary, alternate, tesserocr.PSM.SINGLE_LINE),
+        ]
+        if alternate != languages and _squeezed(readings[0]) != _squeezed(readings[1]):
+            readings.append(_recognize(plain, alternate, tesserocr.PSM.SINGLE_LINE))
+            readings.append(_recognize(binary, languages, tesserocr.PSM.SINGLE_LINE))
+        readings = [r for r in readings if r.words]
+        if readings and (
+            best is None or max(r.conf for r in readings) > max(r.conf for r in best[0])
+        ):
+            best = (readings, scale, turn)
+    if best is None:
+        return None
+    readings, scale, turn = best
+    (cx, cy), (width, height) = box.center, box.size
+    return consensus(readings), scale, turn, cx - width / 2, cy - height / 2
+
+
+def _squeezed(reading: _LineReading) -> str:
+    """The reading's letters without spaces, case or accents, to tell readings agree."""
+    return fold("".join(text for text, _, _ in reading.words))
+
+
+def consensus(readings: Sequence[_LineReading]) -> _LineReading:
+    """Merge readings of one line by a weighted vote per character.
+
+    The backbone is the reading that sees an "@" (only the English model reads one
+    reliably), else the most confident; every other reading is aligned to it by edit
+    operations and votes, weighted by its confidence, for each character, for dropping
+    it, or for text inserted before it. A word's confidence becomes the share of the
+    vote its characters won, so agreement, not any one model's opinion, is what counts.
+    Words keep the backbone's vertical extent and share its horizontal one by length.
+    """
+    ordered = sorted(readings, key=lambda r: (r.sees_at, r.conf), reverse=True)
+    if len(ordered) < 3:
+        return ordered[0]
+    texts = [(" ".join(text for text, _, _ in r.words), r.conf + 0.05) for r in ordered]
+    base = texts[0][0]
+    total = sum(weight for _, weight in texts)
+    chars: list[dict[str, float]] = [{} for _ in base]
+    inserts: list[dict[str, float]] = [{} for _ in range(len(base) + 1)]
+
+    def add(votes: dict[str, float], key: str, weight: float) -> None:
+        votes[key] = votes.get(key, 0.0) + weight
+
+    for text, weight in texts:
+        for tag, i1, i2, j1, j2 in Levenshtein.opcodes(base, text):
+            if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+                for k in range(i2 - i1):
+                    add(chars[i1 + k], text[j1 + k], weight)
+                continue
+            for k in range(i1, i2):
+                add(chars[k], "", weight)
+            if j2 > j1:
+                add(inserts[i1], text[j1:j2], weight)
+    out: list[tuple[str, float]] = []
+    for i in range(len(base) + 1):
+        if inserts[i]:
+            text, votes = max(inserts[i].items(), key=lambda kv: kv[1])
+            if votes > total / 2:
+                out.extend((c, votes / total) for c in text)
+        if i < len(base):
+            char, votes = max(chars[i].items(), key=lambda kv: kv[1])
+            if char:
+                out.append((char, votes / total))
+    boxes = [box for _, _, box in ordered[0].words]
+    left, right = min(b[0] for b in boxes), max(b[2] for b in boxes)
+    top, bottom = min(b[1] for b in boxes), max(b[3] for b in boxes)
+    words = []
+    position, length = 0, max(len(out), 1)
+    for chunk in "".join(c for c, _ in out).split(" "):
+        if chunk:
+            support = [v for _, v in out[position : position + len(chunk)]]
+            x0 = left + (right - left) * position // length
+            x1 = left + (right - left) * (position + len(chunk)) // length
+            words.append((chunk, sum(support) / len(support), (x0, top, x1, bottom)))
+        position += len(chunk) + 1
+    return _LineReading(words) if words else ordered[0]
+
+
+def _as_line(read: tuple[_LineReading, float, int, float, float]) -> OcrLine:
+    """Map a line reading's word boxes back to card pixels (horizontal lines exactly)."""
+    reading, scale, turn, x0, y0 = read
+    words = []
+    for text, conf, (left, top, right, bottom) in reading.words:
+        if turn:  # a vertical line: keep its place on the card, not the words' own
+            words.append(OcrWord(text, conf, int(x0), int(y0), 1, int((bottom - top) / scale)))
+            continue
+        words.append(
+            OcrWord(
+                text,
+                conf,
+                int(x0 + (left - _PAD_X) / scale),
+                int(y0 + (top - _PAD_Y) / scale),
+                max(int((right - left) / scale), 1),
+                max(int((bottom - top) / scale), 1),
+            )
+        )
+    return OcrLine.from_words(words)
+
+
+def read_text_lines(
+    card: PreparedCard, languages: str, *, may_turn: bool = True
+) -> tuple[list[OcrLine], int]:
+    """Detect and read the card's lines; return them and how far the card was turned.
+
+    When most of the text runs up and down, the card lies sideways: the side its
+    largest vertical lines read best from is taken, the card turned that way and read
+    again, so that lines come out in reading order.
+    """
+    boxes = detect_text_lines(card.gray)
+    latin = set(languages.split("+")) <= LATIN_LANGUAGES
+    alternate = "eng" if latin else languages
+    vertical = sum(b.area for b in boxes if b.is_vertical)
+    if may_turn and boxes and vertical > 0.5 * sum(b.area for b in boxes):
+        largest = sorted((b for b in boxes if b.is_vertical), key=lambda b: -b.area)[:3]
+        reads = (_read_line(card, box, languages, alternate) for box in largest)
+        votes = [read[2] for read in reads if read]
+        if votes:
+            turn = max(set(votes), key=votes.count)
+            lines, _ = read_text_lines(card.rotated(turn), languages, may_turn=False)
+            return lines, turn
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reads = list(pool.map(lambda box: _read_line(card, box, languages, alternate), boxes))
+    return merge_into_rows([_as_line(read) for read in reads if read]), 0
+
+
 def read_card(
     image_bytes: bytes,
     *,
@@ -576,6 +962,18 @@ def read_card(
     return _reading_from(fields, lines, timings, rotation, lang)
 
 
+def _read_pass(card: PreparedCard, degrees: int, lang: str) -> tuple[list[OcrLine], int]:
+    """Read the card turned `degrees` clockwise; return its lines and the final rotation.
+
+    Line by line when the text-line detector is installed (which may turn a sideways
+    card further), else with Tesseract's own page layout on both renderings.
+    """
+    if text_model_path() is not None:
+        lines, turned = read_text_lines(card.rotated(degrees), lang)
+        return lines, (degrees + turned) % 360
+    return ocr_card(card.rotated(degrees), lang), degrees
+
+
 def _read_oriented(
     card: PreparedCard, lang: str, *, fixed_languages: bool
 ) -> tuple[list[OcrLine], int, str]:
@@ -583,15 +981,17 @@ def _read_oriented(
 
     Returns the lines, the clockwise rotation applied and the languages used.
     """
+    by_lines = text_model_path() is not None
     degrees, script = 0, None
-    if card.is_portrait:
-        # A portrait crop is often a landscape card turned sideways: ask OSD first.
+    if card.is_portrait and not by_lines:
+        # A portrait crop is often a landscape card turned sideways: ask OSD first. (The
+        # line reader sees sideways text for itself.)
         degrees, script = detect_orientation(card.ink)
-    lines = ocr_card(card.rotated(degrees), lang)
+    lines, degrees = _read_pass(card, degrees, lang)
     quality = reading_quality(lines)
     if quality >= GOOD_READING:
         return lines, degrees, lang
-    if not card.is_portrait:
+    if by_lines or not card.is_portrait:
         degrees_osd, script = detect_orientation(card.ink)
     else:
         degrees_osd = degrees
@@ -600,9 +1000,9 @@ def _read_oriented(
         retry_lang = f"{SCRIPT_LANGUAGES[script]}+eng"
     if (degrees_osd, retry_lang) == (degrees, lang):
         return lines, degrees, lang
-    retry = ocr_card(card.rotated(degrees_osd), retry_lang)
+    retry, retry_degrees = _read_pass(card, degrees_osd, retry_lang)
     if reading_quality(retry) > quality:
-        return retry, degrees_osd, retry_lang
+        return retry, retry_degrees, retry_lang
     return lines, degrees, lang
 
 

@@ -279,3 +279,44 @@ def test_ocr_debris_between_address_lines_does_not_cut_the_address() -> None:
     card = parse_card(lines, region="BR")
 
     assert card.address == "Rua Augusta, 1500 - Consolação, CEP 01304-001 São Paulo - SP"
+
+
+@pytest.mark.parametrize(
+    ("text", "email"),
+    [
+        ("dimariorestauranteogmail.com", "dimariorestaurante@gmail.com"),
+        ("ricknog39idgmail.com", "ricknog39@gmail.com"),
+        ("E-mail: ana@g mail.com", "ana@gmail.com"),
+    ],
+)
+def test_free_mail_addresses_with_a_misread_or_split_at_are_repaired(text: str, email: str) -> None:
+    card = parse_card(f"Ana Souza\n{text}", region="BR")
+
+    assert card.emails == [email]
+    assert card.website is None  # the broken address is not taken for a website
+
+
+def test_a_company_domain_glued_to_its_local_part_is_not_guessed() -> None:
+    card = parse_card("contatoacmewidgets.com.br", region="BR")
+
+    assert card.emails == []
+
+
+def _line(text: str, left: int, top: int, height: int = 20) -> OcrLine:
+    words, x = [], left
+    for part in text.split():
+        words.append(OcrWord(part, 0.95, x, top, 12 * len(part), height))
+        x += 12 * len(part) + 10
+    return OcrLine.from_words(words)
+
+
+def test_an_address_continues_on_the_line_below_it_not_in_the_next_column() -> None:
+    lines = [
+        _line("Rua Boa Vista, 254", 20, 300),
+        _line("LOGO", 700, 310, height=22),  # a logo beside the address sorts between
+        _line("Cep 01014-000 Centro São Paulo SP", 20, 330),
+    ]
+
+    card = parse_card(lines, region="BR")
+
+    assert card.address == "Rua Boa Vista, 254, Cep 01014-000 Centro São Paulo SP"

@@ -18,11 +18,18 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from expo_crm.visitors.ocr import (
     CardImageError,
     CardReading,
+    TextBox,
+    _LineReading,
+    consensus,
+    crop_card,
     decode_image,
+    detect_text_lines,
     find_card_quad,
+    prepare_for_ocr,
     read_card,
     readings_as_json,
     text_bounds,
+    text_model_path,
 )
 
 pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="needs tesseract")
@@ -119,6 +126,83 @@ def test_reads_a_rotated_card(latin_card: Image.Image, degrees: int) -> None:
 
     assert_latin_fields(reading)
     assert reading.rotation in {90, 180, 270}
+
+
+needs_detector = pytest.mark.skipif(
+    text_model_path() is None, reason="the text-line model is fetched by scripts/setup.sh"
+)
+
+
+@needs_detector
+def test_the_detector_finds_each_printed_line(latin_card: Image.Image) -> None:
+    card = prepare_for_ocr(crop_card(decode_image(photo_of(latin_card))))
+
+    boxes = sorted(detect_text_lines(card.gray), key=lambda box: box.center[1])
+
+    assert len(boxes) == len(LATIN_CARD)
+    assert not any(box.is_vertical for box in boxes)
+    # The name is printed largest, and every box starts at the printed left margin.
+    assert max(boxes, key=lambda box: box.size[1]) is boxes[0]
+    scale = card.gray.shape[1] / 1050
+    assert all(abs(box.center[0] - box.size[0] / 2 - 60 * scale) < 25 for box in boxes)
+
+
+@needs_detector
+def test_reads_a_phone_number_printed_up_the_edge() -> None:
+    card = render_card(LATIN_CARD[:3] + LATIN_CARD[4:5])
+    strip = Image.new("RGB", (420, 60), "white")
+    ImageDraw.Draw(strip).text((6, 8), "(11) 3392-3817", fill=(20, 20, 30), font=_font(DEJAVU, 38))
+    card.paste(strip.rotate(90, expand=True), (960, 120))  # reads bottom to top
+
+    reading = read_card(photo_of(card), region="BR")
+
+    assert any(d.endswith("1133923817") for d in digits(reading.phones))
+    assert reading.rotation == 0
+    assert reading.name == "Mariana Conceição"
+
+
+def test_without_the_detector_the_page_reader_still_reads_the_card(
+    latin_card: Image.Image, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("EXPO_CRM_TEXT_MODEL", str(tmp_path / "missing.onnx"))
+    assert text_model_path() is None
+
+    reading = read_card(photo_of(latin_card), region="BR")
+
+    assert reading.emails == ["mariana@horizonte.com.br"]
+    assert reading.name == "Mariana Conceição"
+
+
+def test_text_boxes_are_normalized_whatever_the_angle_convention() -> None:
+    lying = TextBox.from_rect((100, 50), (20, 300), -90.0)  # OpenCV 5: a wide box at -90
+    tilted = TextBox.from_rect((100, 50), (300, 20), 80.0)
+
+    assert (lying.size, lying.skew, lying.is_vertical) == ((300, 20), 0, False)
+    assert (tilted.size, tilted.skew, tilted.is_vertical) == ((20, 300), -10, True)
+
+
+def _reading(text: str, conf: float) -> _LineReading:
+    return _LineReading([(word, conf, (0, 0, 10, 10)) for word in text.split()])
+
+
+def test_readings_of_a_line_vote_per_character() -> None:
+    merged = consensus(
+        [
+            _reading("dimariorestauranteog mail.com", 0.81),  # Portuguese: no "@"
+            _reading("dimartorestaurante@gmail.com", 0.91),  # one wrong letter
+            _reading("dimariorestaurante@gmail.com", 0.90),
+            _reading("dimariorestaurante@g mail.com", 0.76),
+        ]
+    )
+
+    assert " ".join(word for word, _, _ in merged.words) == "dimariorestaurante@gmail.com"
+    assert 0.5 < merged.conf < 1.0  # the letters some readings disputed lower it
+
+
+def test_two_readings_are_not_voted_the_one_that_sees_an_at_wins() -> None:
+    merged = consensus([_reading("anaQhotmail.com", 0.95), _reading("ana@hotmail.com", 0.7)])
+
+    assert merged.words[0][0] == "ana@hotmail.com"
 
 
 def test_reads_a_noisy_photo(latin_card: Image.Image) -> None:
