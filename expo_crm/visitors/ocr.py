@@ -38,6 +38,7 @@ import numpy as np
 import onnxruntime
 import pytesseract
 import tesserocr
+from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from rapidfuzz.distance import Levenshtein
 
@@ -111,7 +112,8 @@ SCRIPT_LANGUAGES = {
 class CardImageError(ValueError):
     """The uploaded bytes cannot be read as a photo of a business card.
 
-    ``str(error)`` is a short message fit to show the person at the kiosk.
+    ``str(error)`` is a short message fit to show the person at the kiosk, in the
+    request's language (English outside a request, as in the CLI).
     """
 
 
@@ -154,27 +156,27 @@ def decode_image(data: bytes, *, max_side: int = WORK_SIDE) -> np.ndarray:
     Raises CardImageError for empty, non-image, oversized, truncated or blank input.
     """
     if not data:
-        raise CardImageError("The photo is empty. Please take the picture again.")
+        raise CardImageError(_l("The photo is empty. Please take the picture again."))
     if len(data) > MAX_UPLOAD_BYTES:
-        raise CardImageError("The photo file is too large (over 40 MB).")
+        raise CardImageError(_l("The photo file is too large (over 40 MB)."))
     try:
         with warnings.catch_warnings():
             # We check the pixel count ourselves, just below, with a lower limit.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
-        raise CardImageError("The photo has too many pixels (over 40 megapixels).") from exc
+        raise CardImageError(_l("The photo has too many pixels (over 40 megapixels).")) from exc
     except (UnidentifiedImageError, OSError) as exc:
-        raise CardImageError("This file is not a photo we can read (JPEG or PNG).") from exc
+        raise CardImageError(_l("This file is not a photo we can read (JPEG or PNG).")) from exc
     if image.format not in ACCEPTED_FORMATS:
-        raise CardImageError("This file is not a photo we can read (JPEG or PNG).")
+        raise CardImageError(_l("This file is not a photo we can read (JPEG or PNG)."))
     width, height = image.size
     if width < 64 or height < 64:
-        raise CardImageError("The photo is too small to read a card from.")
+        raise CardImageError(_l("The photo is too small to read a card from."))
     if width * height > MAX_PIXELS:
-        raise CardImageError("The photo has too many pixels (over 40 megapixels).")
+        raise CardImageError(_l("The photo has too many pixels (over 40 megapixels)."))
     if not _is_complete(data, image.format):
-        raise CardImageError("The photo is damaged or incomplete. Please try again.")
+        raise CardImageError(_l("The photo is damaged or incomplete. Please try again."))
     shrink = max_side / max(width, height)
     if image.format in {"JPEG", "MPO"} and shrink < 1:
         # Let libjpeg scale by 1/2, 1/4 or 1/8 while decoding: 12 MP decodes like 720p.
@@ -185,7 +187,7 @@ def decode_image(data: bytes, *, max_side: int = WORK_SIDE) -> np.ndarray:
         image.load()
         rgb = ImageOps.exif_transpose(image).convert("RGB")
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise CardImageError("The photo is damaged or incomplete. Please try again.") from exc
+        raise CardImageError(_l("The photo is damaged or incomplete. Please try again.")) from exc
     if max(rgb.size) > max_side:
         rgb.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
     bgr = cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR)
@@ -216,7 +218,7 @@ def _reject_blank(bgr: np.ndarray) -> None:
     )
     edges = cv2.Canny(gray, 40, 120)
     if float(gray.std()) < 6.0 or np.count_nonzero(edges) < 0.002 * edges.size:
-        raise CardImageError("No card is visible in the photo. Hold the card in the frame.")
+        raise CardImageError(_l("No card is visible in the photo. Hold the card in the frame."))
 
 
 # --------------------------------------------------------------------------- locating
@@ -570,6 +572,23 @@ def _is_cjk(char: str) -> bool:
 # its own contrast rather than the whole card's.
 
 _local = threading.local()
+#: The threads that read lines, one pool per process (a pool inherited through fork has
+#: no threads behind it). Kept for the process's life so their Tesseract engines, loaded
+#: per thread, stay loaded: a new engine costs about 0.1 s.
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _line_pool() -> ThreadPoolExecutor:
+    """Return this process's two line-reading threads."""
+    with _POOLS_LOCK:
+        pool = _POOLS.get(os.getpid())
+        if pool is None:
+            _POOLS.clear()
+            pool = _POOLS[os.getpid()] = ThreadPoolExecutor(
+                max_workers=2, thread_name_prefix="card-lines"
+            )
+        return pool
 
 
 def text_model_path() -> Path | None:
@@ -916,8 +935,7 @@ def read_text_lines(
             turn = max(set(votes), key=votes.count)
             lines, _ = read_text_lines(card.rotated(turn), languages, may_turn=False)
             return lines, turn
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        reads = list(pool.map(lambda box: _read_line(card, box, languages, alternate), boxes))
+    reads = list(_line_pool().map(lambda box: _read_line(card, box, languages, alternate), boxes))
     return merge_into_rows([_as_line(read) for read in reads if read]), 0
 
 

@@ -80,3 +80,19 @@ def test_bad_photo_is_refused_clearly_and_quickly(case, as_role, create_show, db
     assert "Traceback" not in message
     assert elapsed < 2.0, (case, elapsed)
     assert [db.scalar(select(func.count()).select_from(m)) for m in models] == before
+
+
+def test_a_bad_photo_is_explained_in_the_kiosks_language(as_role, create_show):
+    create_show()
+    client = as_role(Role.KIOSK)
+    with client.session_transaction() as session:
+        session["locale"] = "zh_Hans_CN"
+
+    response = client.post(
+        "/kiosk/capture",
+        data={"image": (io.BytesIO(blank()), "card.jpg")},
+        headers={"Accept": "application/json"},
+    )
+
+    assert 400 <= response.status_code < 500
+    assert response.json["error"]["message"] == "照片中看不到名片。请将名片放在取景框内。"
