@@ -8,6 +8,7 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
 from expo_crm.api import endpoint
+from expo_crm.api.paging import PageOut, PageQuery, paged
 from expo_crm.auth.roles import STAFF, Role
 from expo_crm.directory import services
 from expo_crm.directory.models import Activity
@@ -62,18 +63,13 @@ class CompanyOut(BaseModel):
     updated_at: datetime
 
 
-class CompanyList(BaseModel):
+class CompanyList(PageOut):
     items: list[CompanyOut]
-    page: int
-    pages: int
-    total: int
 
 
-class CompanyQuery(BaseModel):
+class CompanyQuery(PageQuery):
     q: str | None = Field(default=None, description="Search in names and domains")
     country: str | None = None
-    page: int = Field(default=1, ge=1)
-    per_page: int = Field(default=50, ge=1, le=500)
 
 
 class PersonIn(BaseModel):
@@ -115,18 +111,8 @@ def _normalize_country(values: dict) -> dict:
     response=CompanyList,
 )
 def list_companies(query: CompanyQuery) -> CompanyList:
-    page = db.paginate(
-        services.company_query(query.q, country=query.country),
-        page=query.page,
-        per_page=query.per_page,
-        error_out=False,
-    )
-    return CompanyList(
-        items=[CompanyOut.model_validate(c) for c in page.items],
-        page=page.page,
-        pages=page.pages,
-        total=page.total or 0,
-    )
+    statement = services.company_query(query.q, country=query.country)
+    return CompanyList(**paged(statement, query, CompanyOut.model_validate))
 
 
 @endpoint(

@@ -14,6 +14,7 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
 from expo_crm.api import endpoint
+from expo_crm.api.paging import PageOut, PageQuery, paged
 from expo_crm.auth.roles import Role
 from expo_crm.errors import NotFound
 from expo_crm.exhibitors import invoicing, services
@@ -184,11 +185,10 @@ class CancellationOut(BaseModel):
     still_due: Decimal
 
 
-class InvoiceQuery(ShowQuery):
+class InvoiceQuery(ShowQuery, PageQuery):
     status: InvoiceStatus | None = None
     company_id: int | None = None
     kind: InvoiceKind | None = None
-    page: int = Field(default=1, ge=1)
     per_page: int = Field(default=100, ge=1, le=500)
 
 
@@ -211,11 +211,8 @@ class InvoiceOut(BaseModel):
     description: str
 
 
-class InvoiceList(BaseModel):
+class InvoiceList(PageOut):
     items: list[InvoiceOut]
-    page: int
-    pages: int
-    total: int
 
 
 class OverdueOut(BaseModel):
@@ -464,20 +461,10 @@ def cancel_contract_api(contract_id: int) -> CancellationOut:
     response=InvoiceList,
 )
 def list_invoices(query: InvoiceQuery) -> InvoiceList:
-    page = db.paginate(
-        invoicing.invoice_query(
-            _show(query.show), status=query.status, company_id=query.company_id, kind=query.kind
-        ),
-        page=query.page,
-        per_page=query.per_page,
-        error_out=False,
+    statement = invoicing.invoice_query(
+        _show(query.show), status=query.status, company_id=query.company_id, kind=query.kind
     )
-    return InvoiceList(
-        items=[InvoiceOut.model_validate(i) for i in page.items],
-        page=page.page,
-        pages=page.pages,
-        total=page.total or 0,
-    )
+    return InvoiceList(**paged(statement, query, InvoiceOut.model_validate))
 
 
 @endpoint(

@@ -17,6 +17,7 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
 from expo_crm.api import endpoint
+from expo_crm.api.paging import PageOut, PageQuery, paged
 from expo_crm.auth.roles import Role
 from expo_crm.errors import DomainError, ValidationError
 from expo_crm.extensions import db
@@ -79,21 +80,16 @@ class RegistrationOut(BaseModel):
         )
 
 
-class RegistrationList(BaseModel):
+class RegistrationList(PageOut):
     items: list[RegistrationOut]
-    page: int
-    pages: int
-    total: int
 
 
-class RegistrationQuery(BaseModel):
+class RegistrationQuery(PageQuery):
     q: str | None = Field(
         default=None, max_length=200, description="Search names, emails, phones, companies, codes"
     )
     category: VisitorCategory | None = None
     source: RegistrationSource | None = None
-    page: int = Field(default=1, ge=1)
-    per_page: int = Field(default=50, ge=1, le=500)
 
 
 class Consents(BaseModel):
@@ -160,23 +156,13 @@ class CaptureAccuracyOut(BaseModel):
 )
 def list_registrations(show_code: str, query: RegistrationQuery) -> RegistrationList:
     show = get_show(db.session, show_code)
-    page = db.paginate(
-        services.registrations_query(
-            show,
-            search=query.q,
-            category=query.category.value if query.category else None,
-            source=query.source.value if query.source else None,
-        ),
-        page=query.page,
-        per_page=query.per_page,
-        error_out=False,
+    statement = services.registrations_query(
+        show,
+        search=query.q,
+        category=query.category.value if query.category else None,
+        source=query.source.value if query.source else None,
     )
-    return RegistrationList(
-        items=[RegistrationOut.of(r) for r in page.items],
-        page=page.page,
-        pages=page.pages,
-        total=page.total or 0,
-    )
+    return RegistrationList(**paged(statement, query, RegistrationOut.of))
 
 
 @endpoint(

@@ -177,6 +177,8 @@ def test_search_and_read_registrations(api, create_show, db):
     assert found["items"][0]["company"] == "Acme Packaging"
     paged = api(Role.SALES, "GET", f"/shows/{show.code}/registrations?per_page=1&page=2").json
     assert (paged["pages"], len(paged["items"])) == (2, 1)
+    past_the_end = api(Role.SALES, "GET", f"/shows/{show.code}/registrations?page=9").json
+    assert (past_the_end["items"], past_the_end["total"], past_the_end["page"]) == ([], 2, 9)
     one = api(Role.SALES, "GET", f"/registrations/{ana.id}")
     assert one.status_code == 200
     assert one.json["email"] == "ana@acme.example"
