@@ -859,8 +859,9 @@ def consensus(readings: Sequence[_LineReading]) -> _LineReading:
         votes[key] = votes.get(key, 0.0) + weight
 
     for text, weight in texts:
-        for tag, i1, i2, j1, j2 in Levenshtein.opcodes(base, text):
-            if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+        for op in Levenshtein.opcodes(base, text):
+            i1, i2, j1, j2 = op.src_start, op.src_end, op.dest_start, op.dest_end
+            if op.tag == "equal" or (op.tag == "replace" and i2 - i1 == j2 - j1):
                 for k in range(i2 - i1):
                     add(chars[i1 + k], text[j1 + k], weight)
                 continue
@@ -871,9 +872,9 @@ def consensus(readings: Sequence[_LineReading]) -> _LineReading:
     out: list[tuple[str, float]] = []
     for i in range(len(base) + 1):
         if inserts[i]:
-            text, votes = max(inserts[i].items(), key=lambda kv: kv[1])
+            inserted, votes = max(inserts[i].items(), key=lambda kv: kv[1])
             if votes > total / 2:
-                out.extend((c, votes / total) for c in text)
+                out.extend((c, votes / total) for c in inserted)
         if i < len(base):
             char, votes = max(chars[i].items(), key=lambda kv: kv[1])
             if char:
@@ -929,8 +930,8 @@ def read_text_lines(
     vertical = sum(b.area for b in boxes if b.is_vertical)
     if may_turn and boxes and vertical > 0.5 * sum(b.area for b in boxes):
         largest = sorted((b for b in boxes if b.is_vertical), key=lambda b: -b.area)[:3]
-        reads = (_read_line(card, box, languages, alternate) for box in largest)
-        votes = [read[2] for read in reads if read]
+        turns = (_read_line(card, box, languages, alternate) for box in largest)
+        votes = [read[2] for read in turns if read]
         if votes:
             turn = max(set(votes), key=votes.count)
             lines, _ = read_text_lines(card.rotated(turn), languages, may_turn=False)
