@@ -418,3 +418,20 @@ def test_readings_as_json_keys_results_by_path_and_reports_errors(
     }
     assert result[str(bad)]["emails"] == []
     assert "not a photo" in str(result[str(bad)]["error"])
+
+
+def test_a_batch_in_worker_processes_after_reading_here(
+    latin_card: Image.Image, tmp_path: Path
+) -> None:
+    # This process has started its line-reading threads; forked workers must start their
+    # own rather than queue work for threads that did not survive the fork.
+    read_card(photo_of(latin_card), region="BR")
+    paths = []
+    for seed in (1, 2):
+        path = tmp_path / f"card{seed}.jpg"
+        path.write_bytes(photo_of(latin_card, seed=seed))
+        paths.append(str(path))
+
+    result = readings_as_json(paths, region="BR", workers=2)
+
+    assert [result[p]["emails"] for p in paths] == [["mariana@horizonte.com.br"]] * 2
