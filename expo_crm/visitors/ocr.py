@@ -782,6 +782,20 @@ def _pad(image: np.ndarray, shade: int) -> np.ndarray:
     )
 
 
+#: Tesseract models for CJK printed top to bottom, by the horizontal model they go with.
+VERTICAL_MODELS = {"jpn": "jpn_vert", "chi_sim": "chi_sim_vert"}
+#: The turn reported for a vertical line read upright (vertical CJK), not turned.
+UPRIGHT = -1
+
+
+def vertical_languages(languages: str) -> str | None:
+    """Return the installed vertical-text models for `languages`, or None."""
+    folder = Path(tessdata_dir() or "")
+    wanted = [VERTICAL_MODELS[lang] for lang in languages.split("+") if lang in VERTICAL_MODELS]
+    found = [name for name in wanted if (folder / f"{name}.traineddata").is_file()]
+    return "+".join(found) or None
+
+
 def _read_line(
     card: PreparedCard, box: TextBox, languages: str, alternate: str
 ) -> tuple[_LineReading, float, int, float, float] | None:
@@ -793,32 +807,37 @@ def _read_line(
     two disagree, the other two pairings are read as well and the four vote character
     by character (see `consensus`): two models on two renderings rarely make the same
     mistake. Vertical boxes are read turned both ways (a sideways card, a phone number
-    printed up the edge) and the more confident way is kept.
+    printed up the edge) and, on Chinese and Japanese cards, upright as vertical text;
+    the most confident way is kept.
 
-    Returns the reading, the scale of the crop, the clockwise turn and the crop's origin.
+    Returns the reading, the scale of the crop, the clockwise turn (`UPRIGHT` for
+    vertical text) and the crop's origin.
     """
+    ways = [(turn, languages, alternate) for turn in ((90, 270) if box.is_vertical else (0,))]
+    vertical = vertical_languages(languages) if box.is_vertical else None
+    if vertical:
+        ways.append((UPRIGHT, vertical, vertical))
     best: tuple[list[_LineReading], float, int] | None = None
-    for turn in (90, 270) if box.is_vertical else (0,):
-        gray = _cut_line(card.gray, box, turn)
+    for turn, first, second in ways:
+        upright = turn == UPRIGHT
+        gray = _cut_line(card.gray, box, 0 if upright else turn)
         if min(gray.shape) < 6:
             return None
-        scale = LINE_HEIGHT / gray.shape[0]
+        scale = LINE_HEIGHT / (gray.shape[1] if upright else gray.shape[0])
         interpolation = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=interpolation)
         ink = cv2.resize(
-            _cut_line(card.ink, box, turn),
+            _cut_line(card.ink, box, 0 if upright else turn),
             (gray.shape[1], gray.shape[0]),
             interpolation=interpolation,
         )
         edge = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
         plain, binary = _pad(gray, int(np.median(edge))), _pad(_binarize(ink), 255)
-        readings = [
-            _recognize(plain, languages, tesserocr.PSM.SINGLE_LINE),
-            _recognize(binary, alternate, tesserocr.PSM.SINGLE_LINE),
-        ]
-        if alternate != languages and _squeezed(readings[0]) != _squeezed(readings[1]):
-            readings.append(_recognize(plain, alternate, tesserocr.PSM.SINGLE_LINE))
-            readings.append(_recognize(binary, languages, tesserocr.PSM.SINGLE_LINE))
+        mode = tesserocr.PSM.SINGLE_BLOCK_VERT_TEXT if upright else tesserocr.PSM.SINGLE_LINE
+        readings = [_recognize(plain, first, mode), _recognize(binary, second, mode)]
+        if second != first and _squeezed(readings[0]) != _squeezed(readings[1]):
+            readings.append(_recognize(plain, second, mode))
+            readings.append(_recognize(binary, first, mode))
         readings = [r for r in readings if r.words]
         if readings and (
             best is None or max(r.conf for r in readings) > max(r.conf for r in best[0])
@@ -931,7 +950,7 @@ def read_text_lines(
     if may_turn and boxes and vertical > 0.5 * sum(b.area for b in boxes):
         largest = sorted((b for b in boxes if b.is_vertical), key=lambda b: -b.area)[:3]
         turns = (_read_line(card, box, languages, alternate) for box in largest)
-        votes = [read[2] for read in turns if read]
+        votes = [read[2] for read in turns if read and read[2] != UPRIGHT]
         if votes:
             turn = max(set(votes), key=votes.count)
             lines, _ = read_text_lines(card.rotated(turn), languages, may_turn=False)

@@ -435,3 +435,20 @@ def test_a_batch_in_worker_processes_after_reading_here(
     result = readings_as_json(paths, region="BR", workers=2)
 
     assert [result[p]["emails"] for p in paths] == [["mariana@horizonte.com.br"]] * 2
+
+
+@needs_detector
+def test_reads_a_japanese_name_printed_top_to_bottom() -> None:
+    card = render_card(
+        [("株式会社山田商事", 40, False), ("yamada@yamada-shoji.jp", 34, False)], cjk=True
+    )
+    draw = ImageDraw.Draw(card)
+    font = _font(NOTO_CJK, 64)  # the Japanese face
+    for row, char in enumerate("山田太郎"):
+        draw.text((900, 150 + 78 * row), char, fill=(20, 20, 30), font=font)
+
+    reading = read_card(photo_of(card), region="JP", languages="jpn+eng")
+
+    assert "山田太郎" in reading.raw_text.replace(" ", "")
+    assert reading.company == "株式会社山田商事"  # the horizontal lines still read as such
+    assert reading.rotation == 0
