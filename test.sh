@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set everything up and run the whole test suite: lint, then pytest on SQLite and on PostgreSQL.
+# Set everything up and run the whole test suite: lint, type check, then pytest on SQLite and on PostgreSQL.
 set -uo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh || exit 1
@@ -27,6 +27,8 @@ status=0
 echo "==> ruff"
 .venv/bin/ruff check . || status=1
 .venv/bin/ruff format --check --quiet . || { echo "ruff format would reformat the files above"; status=1; }
+echo "==> mypy"
+.venv/bin/mypy expo_crm || status=1
 echo "==> pytest on SQLite"
 .venv/bin/python -m pytest "$@" || status=1
 echo "==> pytest on PostgreSQL"

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from expo_crm.badges import qr
@@ -54,7 +54,7 @@ def seed(session: Session, world: World) -> None:
     if scanner_company is not None:
         _questions(session, scanner_company)
 
-    totals = defaultdict(int)
+    totals: defaultdict[str, int] = defaultdict(int)
     for show in world.shows:
         rows = session.execute(
             select(Registration.id, Registration.company_id).where(Registration.show_id == show.id)
@@ -83,6 +83,8 @@ def seed(session: Session, world: World) -> None:
         checkins, leads, first_seen = _attendance(rng, show, badges)
         session.execute(insert(CheckIn), checkins)
         registrations = Registration.__table__
+        if not isinstance(registrations, Table):
+            raise TypeError("Registration must be mapped to a plain table.")
         session.connection().execute(
             update(registrations)
             .where(registrations.c.id == bindparam("rid"))

@@ -450,7 +450,7 @@ def capture_batch() -> Response:
                 client_uuid=_uuid(item.get("client_uuid")),
             )
         )
-    results = []
+    results: list[dict[str, Any]] = []
     for scan, (lead, refused) in zip(
         queued, services.capture_leads(db.session, current_user, queued), strict=True
     ):

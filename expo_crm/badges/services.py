@@ -383,7 +383,7 @@ def bulk_badges(
         else {}
     )
 
-    def key(registration: Registration) -> tuple[str, ...]:
+    def key(registration: Registration) -> tuple[bool, str, str, str] | tuple[str, str, str]:
         person = people[registration.person_id]
         surname = (person.last_name or person.full_name).casefold()
         company = companies.get(registration.company_id or 0, "").casefold()
@@ -621,10 +621,11 @@ ORDER BY scanned_at DESC LIMIT 1
 def _typed(sql: str, **columns: Any) -> Any:
     """A constant SQL statement with typed date/time parameters and result columns."""
     from sqlalchemy import Date, bindparam, text
+    from sqlalchemy.types import TypeEngine
 
     from expo_crm.db import UTCDateTime
 
-    names = {
+    names: dict[str, TypeEngine[Any]] = {
         "scanned_at": UTCDateTime(),
         "since": UTCDateTime(),
         "until": UTCDateTime(),

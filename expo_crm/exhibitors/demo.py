@@ -226,10 +226,13 @@ def seed(session: Session, world: Any) -> None:
         _payment_rows(rows, ids, seq, show, signed_ids, today, rng)
         for contract_id, deal in signed_ids:
             if deal.fate == "cancelled":
+                signed_on = deal.signed_on
+                if signed_on is None:
+                    raise ValueError("A signed deal must have a signing date.")
                 latest = min(show.starts_on - timedelta(days=5), today)
-                span = max((latest - deal.signed_on).days, 1)
+                span = max((latest - signed_on).days, 1)
                 to_cancel.append(
-                    (contract_id, deal.signed_on + timedelta(days=rng.randrange(1, span + 1)))
+                    (contract_id, signed_on + timedelta(days=rng.randrange(1, span + 1)))
                 )
         for booth in booths:
             booth.pop("_size")
@@ -250,7 +253,7 @@ def seed(session: Session, world: Any) -> None:
     _insert_all(session, rows)
     world.progress(f"Cancelling {len(to_cancel)} contracts through the service…")
     for contract_id, on in sorted(to_cancel, key=lambda c: c[1]):
-        contract = session.get(Contract, contract_id)
+        contract = session.get_one(Contract, contract_id)
         cancel_contract(session, contract, None, today=on)
     session.flush()
     world.summary.update(
@@ -357,10 +360,13 @@ def _pick_booth(free: dict[int, list[dict[str, Any]]], size: int) -> dict[str, A
 
 
 def _hold(deal: Deal, today: date, rng: Any) -> None:
-    deal.booth["status"] = BoothStatus.HELD
-    deal.booth["company_id"] = deal.company.id
-    deal.booth["held_by_id"] = deal.issuer.id
-    deal.booth["held_until"] = _at(today + timedelta(days=rng.randrange(1, 8)))
+    booth = deal.booth
+    if booth is None:
+        raise ValueError("Only a deal with a booth can hold it.")
+    booth["status"] = BoothStatus.HELD
+    booth["company_id"] = deal.company.id
+    booth["held_by_id"] = deal.issuer.id
+    booth["held_until"] = _at(today + timedelta(days=rng.randrange(1, 8)))
 
 
 def _fate(rng: Any, is_current: bool) -> str:

@@ -92,7 +92,9 @@ def show_totals(session: Session, show: Show) -> ShowTotals:
             select(Booth.status, func.count(Booth.id))
             .where(Booth.show_id == show.id)
             .group_by(Booth.status)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     area, contracts, revenue = session.execute(
         select(

@@ -335,7 +335,7 @@ def new_quote() -> str | Response:
         flash(_("Pick a booth and a company."), "error")
     show = _show()
     booth_id = request.args.get("booth", "")
-    booth = services.get_booth(db.session, int(booth_id)) if booth_id.isdigit() else None
+    picked = services.get_booth(db.session, int(booth_id)) if booth_id.isdigit() else None
     q = request.args.get("q", "").strip()
     matches = list(db.session.scalars(company_query(q).limit(20))) if q else []
     available = [
@@ -344,7 +344,7 @@ def new_quote() -> str | Response:
     return render_template(
         "exhibitors/quote_new.html",
         show=show,
-        booth=booth,
+        booth=picked,
         booths=available,
         q=q,
         matches=matches,

@@ -224,7 +224,7 @@ def register(show_code: str, body: RegistrationIn) -> RegistrationReceipt:
         person_id=registration.person_id,
         name=registration.person.full_name,
         category=registration.category,
-        returning=not registration.is_new_person,  # type: ignore[attr-defined]
+        returning=not registration.is_new_person,
     )
 
 

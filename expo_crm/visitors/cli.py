@@ -40,10 +40,13 @@ def read_command(images: tuple[str, ...], as_json: bool, region: str | None) -> 
         if fields.get("error"):
             click.echo(f"  error: {fields['error']}")
             continue
+        confidences = fields["confidence"]
+        if not isinstance(confidences, dict):
+            raise TypeError(f"The card reading of {path} has no confidence table.")
         for name, value in fields.items():
             if name in ("confidence", "seconds"):
                 continue
-            confidence = fields["confidence"].get(name, 0)
+            confidence = confidences.get(name, 0)
             click.echo(f"  {name:8} {confidence:4.2f}  {value if value else '—'}")
 
 

@@ -117,7 +117,8 @@ def seed(session: Session, world: World) -> None:
     industry_of = {c.id: c.industry for c in world.companies}
     staff: dict[int, list[int]] = defaultdict(list)  #: company id → its people, in id order
     for pid, cid in company_of.items():
-        staff[cid].append(pid)
+        if cid is not None:
+            staff[cid].append(pid)
 
     # Prospects: a fifth of the exhibitor pool sends visitors to the first editions.
     scouts = rng.sample(world.exhibitor_pool, max(1, len(world.exhibitor_pool) // 5))
@@ -160,10 +161,11 @@ def seed(session: Session, world: World) -> None:
         opened = datetime.combine(show.starts_on, time(9), tzinfo=UTC)
         for pid in sorted(chosen):
             cid = company_of.get(pid)
-            industry = industry_of.get(cid)
+            industry = industry_of.get(cid) if cid is not None else None
+            interest = world.interest.get(cid, 0.0) if cid is not None else 0.0
             # Keen companies send decision makers and buyers; a company about to book sends
             # them to look at the show first.
-            z = world.interest.get(cid, 0.0) + (SCOUTING_BOOST if cid in booking else 0.0)
+            z = interest + (SCOUTING_BOOST if cid in booking else 0.0)
             senior = rng.random() < _sigmoid(-1.2 + 0.6 * z)
             answers = {
                 "industry": industry if industry in industries else "Other",

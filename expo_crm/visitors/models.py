@@ -86,6 +86,13 @@ class Registration(Model):
     person = relationship("Person")
     company = relationship("Company")
 
+    # Not mapped (no column): set by ``services.register_visitor`` on the registration it
+    # returns, so its caller knows what that call did.
+    #: Whether the call created the person (a first-time visitor).
+    is_new_person: bool = False
+    #: Whether the call issued ``confirmation_code`` (a new pre-registration).
+    issued_code: bool = False
+
     def __repr__(self) -> str:
         return f"<Registration show={self.show_id} person={self.person_id} {self.category}>"
 

@@ -280,11 +280,14 @@ def preregister(show_code: str) -> Any:
             if not registration.issued_code:
                 # Never show an existing registration's code to whoever types its email.
                 return render_template("visitors/prereg_known.html", show=show)
+            code = registration.confirmation_code
+            if code is None:
+                raise RuntimeError("A code was issued but the registration has none.")
             return render_template(
                 "visitors/prereg_done.html",
                 show=show,
                 registration=registration,
-                qr_svg=_qr_svg(registration.confirmation_code),
+                qr_svg=_qr_svg(code),
             )
     return render_template(
         "visitors/prereg.html",

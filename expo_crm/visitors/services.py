@@ -316,8 +316,8 @@ def register_visitor(
     if is_new:
         _flag_near_duplicates(session, person, company, show)
     session.flush()
-    registration.is_new_person = is_new  # type: ignore[attr-defined]
-    registration.issued_code = issued_code  # type: ignore[attr-defined]
+    registration.is_new_person = is_new
+    registration.issued_code = issued_code
     log.info(
         "Registration %s of person %s at %s (%s, %s) by %s",
         registration.id,
@@ -593,9 +593,12 @@ def _merge_registrations(session: Session, keep: Person, drop: Person) -> None:
         target.checked_in_at = target.checked_in_at or reg.checked_in_at
         reg.confirmation_code = None
         session.flush()
-        for model in (ConsentRecord, CardCapture):
-            for row in session.scalars(select(model).where(model.registration_id == reg.id)):
-                row.registration_id = target.id
+        consents = select(ConsentRecord).where(ConsentRecord.registration_id == reg.id)
+        for consent in session.scalars(consents):
+            consent.registration_id = target.id
+        captures = select(CardCapture).where(CardCapture.registration_id == reg.id)
+        for capture in session.scalars(captures):
+            capture.registration_id = target.id
         session.flush()
         _repoint_registration(session, reg.id, target.id)
         session.delete(reg)
