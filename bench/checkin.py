@@ -286,6 +286,8 @@ class Outcome:
     elapsed: float
     #: Open loop: how late the client sent scans (its own lag, included in the latencies).
     send_lag: list[float] = field(default_factory=list)
+    #: Open loop: how many of the client's connections each gunicorn worker holds.
+    spread: list[int] = field(default_factory=list)
 
 
 async def fire_closed(
@@ -337,6 +339,7 @@ async def fire_open(
         client = Client(port, cookie, csrf)
         client.reader, client.writer = await asyncio.open_connection(HOST, port)
         idle.put_nowait(client)
+    spread = connections_per_worker(port)
     deadline = time.perf_counter() + MAX_SECONDS
 
     async def send(index: int, due: float) -> None:
@@ -365,7 +368,27 @@ async def fire_open(
         client = idle.get_nowait()
         if client.writer is not None:
             client.writer.close()
-    return Outcome(latencies, answers, elapsed, send_lag)
+    return Outcome(latencies, answers, elapsed, send_lag, spread)
+
+
+def connections_per_worker(port: int) -> list[int]:
+    """Established connections to the server per gunicorn worker, most first (``ss``).
+
+    Each keep-alive connection stays with the worker that accepted it, so a worker holding
+    half of them serves half of the scans on its own one core.
+    """
+    try:
+        out = subprocess.run(  # noqa: S603
+            ["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    pids = re.findall(r"pid=(\d+)", out)
+    return sorted((pids.count(pid) for pid in set(pids)), reverse=True)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -451,7 +474,8 @@ def server_settings(port: int, env: dict[str, str]) -> str:
             sys.executable,
             "-c",
             "import runpy; c = runpy.run_path('gunicorn.conf.py'); "
-            "print(c['worker_class'], c['workers'], c['threads'], c['keepalive'])",
+            "print(c['worker_class'], c['workers'], c['threads'], c['keepalive'],"
+            " c.get('reuse_port', False))",
         ],
         cwd=ROOT,
         env=env,
@@ -459,7 +483,8 @@ def server_settings(port: int, env: dict[str, str]) -> str:
         text=True,
         check=True,
     ).stdout.split()
-    return f"gunicorn {out[0]} {out[1]} workers x {out[2]} threads, keep-alive {out[3]} s"
+    listen = "a socket per worker (SO_REUSEPORT)" if out[4] == "True" else "one shared socket"
+    return f"gunicorn {out[0]} {out[1]} workers x {out[2]} threads, keep-alive {out[3]} s, {listen}"
 
 
 def count_stored(url: str, prefix: str) -> tuple[int, int]:
@@ -513,6 +538,12 @@ def report(
         print(
             f"client lag:      sent p99 {percentile(lag, 0.99):.1f} ms, max {max(lag):.1f} ms"
             " after due (waiting for a free connection included; counted in the latency)"
+        )
+    if outcome.spread:
+        print(
+            "connections:     per gunicorn worker "
+            + ", ".join(map(str, outcome.spread))
+            + " (a worker serves its connections' scans on one core)"
         )
     capacity = 2000 / (cpu["gunicorn"] + cpu["postgres"])
     print(
