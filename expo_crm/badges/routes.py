@@ -332,26 +332,33 @@ def scan() -> Response:
 @roles(Role.ONSITE)
 def scan_batch() -> Response:
     """Take the scans a gate page queued while the server was out of reach."""
-    data = request.get_json(silent=True)
-    scans = data.get("scans") if isinstance(data, dict) else None
-    if not isinstance(scans, list) or len(scans) > MAX_BATCH:
-        return _json_error(_("Send {scans: [...]} with at most %(n)s scans.", n=MAX_BATCH), 400)
-    queued = []
-    for item in scans:
-        if not isinstance(item, dict) or not isinstance(item.get("code"), str):
-            return _json_error(_("Every scan needs a code."), 400)
-        queued.append(
-            services.QueuedScan(
-                code=item["code"],
-                gate=str(item.get("gate") or ""),
-                scanned_at=_parse_time(item.get("scanned_at")),
-                client_uuid=_uuid(item.get("client_uuid")),
-            )
+    scans = _queued_batch()
+    if isinstance(scans, Response):
+        return scans
+    queued = [
+        services.QueuedScan(
+            code=item["code"],
+            gate=str(item.get("gate") or ""),
+            scanned_at=_parse_time(item.get("scanned_at")),
+            client_uuid=_uuid(item.get("client_uuid")),
         )
+        for item in scans
+    ]
     results = services.check_in_batch(db.session, queued, user_id=current_user_id())
     payload = {"results": [r.as_dict() for r in results]}
     db.session.commit()
     return jsonify(payload)
+
+
+def _queued_batch() -> list[dict[str, Any]] | Response:
+    """Read the scans a page queued offline ({scans: [{code, ...}]}), or a 400 answer."""
+    data = request.get_json(silent=True)
+    scans = data.get("scans") if isinstance(data, dict) else None
+    if not isinstance(scans, list) or len(scans) > MAX_BATCH:
+        return _json_error(_("Send {scans: [...]} with at most %(n)s scans.", n=MAX_BATCH), 400)
+    if not all(isinstance(item, dict) and isinstance(item.get("code"), str) for item in scans):
+        return _json_error(_("Every scan needs a code."), 400)
+    return scans
 
 
 def _uuid(value: Any) -> str | None:
@@ -435,21 +442,17 @@ def capture() -> Response:
 @roles(Role.SCANNER)
 def capture_batch() -> Response:
     """Take the lead scans a scanner page queued while the server was out of reach."""
-    data = request.get_json(silent=True)
-    scans = data.get("scans") if isinstance(data, dict) else None
-    if not isinstance(scans, list) or len(scans) > MAX_BATCH:
-        return _json_error(_("Send {scans: [...]} with at most %(n)s scans.", n=MAX_BATCH), 400)
-    queued = []
-    for item in scans:
-        if not isinstance(item, dict) or not isinstance(item.get("code"), str):
-            return _json_error(_("Every scan needs a code."), 400)
-        queued.append(
-            services.QueuedLead(
-                code=item["code"],
-                scanned_at=_parse_time(item.get("scanned_at")),
-                client_uuid=_uuid(item.get("client_uuid")),
-            )
+    scans = _queued_batch()
+    if isinstance(scans, Response):
+        return scans
+    queued = [
+        services.QueuedLead(
+            code=item["code"],
+            scanned_at=_parse_time(item.get("scanned_at")),
+            client_uuid=_uuid(item.get("client_uuid")),
         )
+        for item in scans
+    ]
     results: list[dict[str, Any]] = []
     for scan, (lead, refused) in zip(
         queued, services.capture_leads(db.session, current_user, queued), strict=True

@@ -150,5 +150,54 @@
     box.querySelector(".verdict-detail").textContent = detail || "";
   }
 
-  window.ExpoScanner = { start: start, postJSON: postJSON, uuid: uuid, beep: beep, show: show };
+  /* Scans kept in localStorage (under `key`) while the server is out of reach, sent later
+     in batches of `size` to the page's data-batch-url; the server counts each scan's UUID
+     once, so a batch sent twice (an answer lost on the way back) adds nothing twice. The
+     page shows the count in #queue-count and the connection in #net-state. */
+  function offlineQueue(root, key, size) {
+    var count = document.getElementById("queue-count");
+    var netState = document.getElementById("net-state");
+    var flushing = false;
+
+    function items() { try { return JSON.parse(localStorage.getItem(key) || "[]"); } catch (e) { return []; } }
+    function save(list) { localStorage.setItem(key, JSON.stringify(list)); count.textContent = list.length; }
+    function setOnline(on) {
+      netState.textContent = on ? root.dataset.msgOnline : root.dataset.msgOfflineTag;
+      netState.className = "tag " + (on ? "online" : "offline");
+    }
+    function keep(scan) { var list = items(); list.push(scan); save(list); }
+
+    function flush() {
+      var list = items();
+      if (flushing || !list.length) return;
+      flushing = true;
+      var batch = list.slice(0, size);
+      postJSON(root.dataset.batchUrl, { scans: batch }, root.dataset.csrf, 10000).then(function (res) {
+        if (res.ok) {
+          setOnline(true);
+          var sent = {};
+          batch.forEach(function (s) { sent[s.client_uuid] = true; });
+          save(items().filter(function (s) { return !sent[s.client_uuid]; }));
+        } else if (res.status < 500) {
+          // The server refused the batch itself (malformed): drop it rather than loop forever.
+          save(items().slice(batch.length));
+        }
+      }, function () { setOnline(false); }).then(function () { flushing = false; });
+    }
+
+    save(items());
+    setInterval(flush, 5000);
+    window.addEventListener("online", flush);
+    return {
+      keep: keep,
+      flush: flush,
+      setOnline: setOnline,
+      size: function () { return items().length; },
+      busy: function () { return flushing; }
+    };
+  }
+
+  window.ExpoScanner = {
+    start: start, postJSON: postJSON, uuid: uuid, beep: beep, show: show, offlineQueue: offlineQueue
+  };
 })();
