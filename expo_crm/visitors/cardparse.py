@@ -43,7 +43,10 @@ TITLE_WORDS = _words(
     coordenador coordenadora supervisora analista socio socia proprietario proprietaria
     presidente assistente advogado advogada contador contadora
     corretor corretora arquiteto arquiteta executivo executiva administrador
-    administradora comercial
+    administradora comercial escrevente tabeliao tabelia oficial substituto substituta
+    preposto preposta auxiliar atendente encarregado encarregada tesoureiro tesoureira
+    medico medica dentista professor professora promotor promotora fundador fundadora
+    notary clerk registrar notario notaria
     director directora ingeniero ingeniera jefe jefa ventas asesor asesora abogado
     geschaftsfuhrer leiter leiterin vertrieb berater beraterin ingenieur
     directeur directrice responsable ingenieur commercial
@@ -572,6 +575,10 @@ def find_title(lines: Sequence[_Line]) -> tuple[str, float, int] | None:
     return None
 
 
+#: Marks between the names of two people who share a card ("Eliete / Ana Paula").
+_NAME_SEPARATORS = {"/", "&"}
+
+
 def _name_shape(text: str) -> float:
     """Return how much a line looks like a person's name by its shape alone."""
     if any(c.isdigit() for c in text) or "@" in text:
@@ -588,7 +595,7 @@ def _name_shape(text: str) -> float:
     score = 0.5
     for word in words:
         bare = word.strip(".,()")
-        if fold(bare) in NAME_PARTICLES:
+        if fold(bare) in NAME_PARTICLES or bare in _NAME_SEPARATORS:
             continue
         # Letters, with inner apostrophes and hyphens ("D'Ávila", "Jean-Pierre").
         if not re.fullmatch(r"[^\W\d_]+(?:['’-][^\W\d_]+)*\.?", bare):
@@ -651,7 +658,12 @@ def find_name(
         if emails and _echoes_email(line.text, emails):
             score += 0.25
         words = line.text.split()
-        score += 0.25 * first_name_score(words[0])
+        firsts = [words[0]] + [
+            after
+            for before, after in zip(words, words[1:], strict=False)
+            if before in _NAME_SEPARATORS
+        ]
+        score += 0.25 * max(first_name_score(word) for word in firsts)
         if len(words) >= 3 and any(re.fullmatch(r"[A-Z]\.", w) for w in words[1:-1]):
             score += 0.1  # a middle initial: "Ana M. Souza"
         if line.height >= median:
@@ -698,11 +710,90 @@ def find_company(lines: Sequence[_Line], cores: Sequence[str]) -> tuple[str, flo
         if score >= 85:
             echoes.append((score, line))
     if echoes:
-        echoes.sort(key=lambda pair: (-pair[0], -pair[1].height))
+        # The line that echoes the most of the domain: "Alerta Security Solutions", not
+        # the "alerTa" of the logo beside it, for alertasecurity.com.br.
+        echoes.sort(key=lambda pair: (-pair[0], -_coverage(pair[1], cores), -pair[1].height))
         line = echoes[0][1]
-        text = _extend_with_echoes(line, lines, cores)
+        text = _extend_with_block(line, lines, _extend_with_echoes(line, lines, cores))
         return text, 0.8 * line.conf, line.index
-    return _largest_text(free)
+    largest = _largest_text(free)
+    if largest is None:
+        return None
+    text, conf, index = largest
+    return _extend_with_block(lines[index], lines, text), conf, index
+
+
+def _coverage(line: _Line, cores: Sequence[str]) -> float:
+    """Share of the best-matched domain core that the line's letters span."""
+    squashed = _squash(line.text)
+    return max((min(len(squashed), len(core)) / len(core) for core in cores if core), default=0)
+
+
+#: At most this many words in a line that joins the company's name (a tagline is longer).
+BLOCK_WORDS = 4
+#: A company name this many times the card's median font size is a logo or headline,
+#: whose other lines may join it.
+LOGO_SIZE = 1.2
+
+
+def _extend_with_block(line: _Line, lines: Sequence[_Line], text: str) -> str:
+    """Join the lines printed as one block with the company's name: a logo's second line.
+
+    "BELTIS" over "IT Solutions", "Microvida" over "informática": when the name stands
+    out (a font well above the card's usual size), a short line of letters directly
+    above or below it, overlapping it across, in a font at least 40 % of its size, with
+    nothing printed between them. Lists, addresses and lines already taken (a person's
+    name, a title) never join.
+    """
+    sizes = sorted(other.height for other in lines if not other.weak)
+    if not sizes or line.height < LOGO_SIZE * sizes[len(sizes) // 2]:
+        return text
+    parts = {line.index: text}
+    for direction in (1, -1):
+        current = line
+        while True:
+            neighbour = _block_neighbour(current, lines, direction)
+            if neighbour is None:
+                break
+            neighbour.used.add("company")
+            parts[neighbour.index] = neighbour.text
+            current = neighbour
+    order = sorted(parts, key=lambda index: lines[index].top)
+    return " ".join(parts[index] for index in order)
+
+
+def _block_neighbour(line: _Line, lines: Sequence[_Line], direction: int) -> _Line | None:
+    """Return the line printed right below (1) or above (-1) `line` in its block, if any."""
+    bottom = line.top + line.height
+
+    def across(other: _Line) -> float:
+        overlap = min(line.right, other.right) - max(line.left, other.left)
+        return overlap / max(min(line.right - line.left, other.right - other.left), 1)
+
+    column = [other for other in lines if other is not line and across(other) > 0.3]
+    if direction > 0:
+        beyond = [o for o in column if o.top > line.top + 0.5 * line.height]
+        nearest = min(beyond, key=lambda o: o.top, default=None)
+        gap = nearest.top - bottom if nearest else 0.0
+    else:
+        beyond = [o for o in column if o.top + o.height < bottom - 0.5 * line.height]
+        nearest = max(beyond, key=lambda o: o.top + o.height, default=None)
+        gap = line.top - (nearest.top + nearest.height) if nearest else 0.0
+    if (
+        nearest is None
+        or nearest.used
+        or nearest.weak
+        or gap > 0.6 * max(line.height, nearest.height)
+        or nearest.height < 0.4 * line.height
+        or len(nearest.text.split()) > BLOCK_WORDS
+        or _alpha_ratio(nearest.text) < 0.6
+        or "," in nearest.text
+        or _WEBBY.search(nearest.text)
+        or _address_score(nearest.text) >= 0.6
+        or _PHONE_LIKE.search(nearest.text)
+    ):
+        return None
+    return nearest
 
 
 def _extend_with_echoes(line: _Line, lines: Sequence[_Line], cores: Sequence[str]) -> str:
@@ -766,6 +857,10 @@ _REFERENCE = re.compile(
 )
 
 
+#: A remark in brackets closing an address line: "(Travessa da Gamelinha)", directions.
+_REMARK = re.compile(r"\s*[-–]?\s*\((?=[^\W\d_])[^)]*\)?\s*$")
+
+
 def _address_score(text: str) -> float:
     """Return how much a line reads like part of a postal address."""
     text = _PHONE_LIKE.sub(" ", text)
@@ -786,6 +881,7 @@ def _strip_contacts(text: str) -> str:
     """Cut phone, email and web parts and reference notes out of an address line."""
     text = re.split(r"(?i)(?<![\w])(?:tel|fone|fones|cel|fax|pabx|e-?mail|phone)\b", text)[0]
     text = _REFERENCE.sub("", text)
+    text = _REMARK.sub("", text)
     text = _PHONE_LIKE.sub(" ", text)
     text = re.sub(r"\S+@\S+|www\.\S+", "", text)
     text = re.sub(r"(?i)^(endere[cç]o|address|add|end)\s*[:.]\s*", "", text)

@@ -320,3 +320,63 @@ def test_an_address_continues_on_the_line_below_it_not_in_the_next_column() -> N
     card = parse_card(lines, region="BR")
 
     assert card.address == "Rua Boa Vista, 254, Cep 01014-000 Centro São Paulo SP"
+
+
+def test_two_people_sharing_a_card_are_the_name() -> None:
+    card = parse_card("Sianatel\nEliete / Ana Paula\nTel: 2685-2862", region="BR")
+
+    assert card.name == "Eliete / Ana Paula"
+    assert card.company == "Sianatel"
+
+
+def test_notary_office_titles_are_titles() -> None:
+    card = parse_card("Aguinaldo M. Righetti Jr.\nEscrevente Autorizado\nTel 11 3241-0322")
+
+    assert card.title == "Escrevente Autorizado"
+    assert card.name == "Aguinaldo M. Righetti Jr."
+
+
+def _at(text: str, top: int, height: int, left: int = 40) -> OcrLine:
+    words, x = [], left
+    for part in text.split():
+        words.append(OcrWord(part, 0.97, x, top, int(0.6 * height * len(part)), height))
+        x += int(0.6 * height * (len(part) + 1))
+    return OcrLine.from_words(words)
+
+
+def test_a_logo_printed_on_two_lines_is_one_company_name() -> None:
+    lines = [
+        _at("BELTIS", 200, 52, left=70),
+        _at("IT Solutions", 266, 28, left=160),
+        _at("Daniel Carlos", 70, 40, left=430),
+        _at("Diretor Administrativo", 120, 30, left=430),
+        _at("(11) 2076 5555", 240, 30, left=430),
+        _at("daniel.silva@beltis.com.br", 330, 30, left=430),
+    ]
+
+    card = parse_card(lines, region="BR")
+
+    assert card.company == "BELTIS IT Solutions"
+    assert card.name == "Daniel Carlos"
+
+
+def test_body_text_under_a_company_in_body_size_does_not_join_it() -> None:
+    lines = [
+        _at("RESTAURANTE", 480, 38, left=170),
+        _at("Segunda a Sábado", 530, 40, left=150),
+        _at("Av. Cangaíba, 2341 - Cangaíba", 800, 40, left=90),
+        _at("dimariorestaurante@gmail.com", 900, 40, left=70),
+    ]
+
+    card = parse_card(lines, region="BR")
+
+    assert card.company == "RESTAURANTE"
+
+
+def test_a_remark_in_brackets_does_not_stop_an_address() -> None:
+    card = parse_card(
+        "Rua Antonio Carneiro Leão, nº 36\nJd. Samara - SP - (Travessa da Gamelinha)",
+        region="BR",
+    )
+
+    assert card.address == "Rua Antonio Carneiro Leão, nº 36, Jd. Samara - SP"
