@@ -511,22 +511,24 @@ def _phone_candidates(run: str, region: str | None, labelled: bool) -> list[tupl
 def _local_numbers(piece: str, region: str | None, labelled: bool) -> list[tuple[str, float]]:
     """Read numbers printed without an area code (e.g. "2646-6123", "9.9679-9468").
 
-    Only with a region: without one there is no numbering plan to judge them by.
+    With a region they are checked against its numbering plan; without one, only the
+    unmistakable shape of a local number (four digits, a dash, four digits) is kept,
+    as printed and with less confidence.
     """
     out: list[tuple[str, float]] = []
-    if not region:
-        return out
     for found in re.findall(r"(?<!\d)(?:\d[.\s]\s?)?\d{4,5}[-.]\s?\d{4}|\d{4}\s\d{4}", piece):
         part = re.sub(r"(?<=[-.])\s", "", found.strip())
         if _POSTCODE_SHAPE.match(part):
             continue
         if " " in part and "-" not in part and not labelled:
             continue
-        parsed = _parse(part, region)
+        parsed = _parse(part, region) if region else None
         if parsed is not None:
             out.append((parsed, 0.85))
+        elif not region and "-" not in part:
+            continue
         elif _LOCAL.match(part) or re.match(r"^\d{5}-\d{4}$", part):
-            out.append((re.sub(r"(?<=\d)\s(?=\d{4}$)", "-", part), 0.7))
+            out.append((re.sub(r"(?<=\d)\s(?=\d{4}$)", "-", part), 0.7 if region else 0.6))
     return out
 
 
@@ -940,6 +942,48 @@ def find_address(lines: Sequence[_Line]) -> tuple[str, float, int] | None:
     return None
 
 
+# --------------------------------------------------------------------------- region
+
+#: Country-code top-level domains that are not the country's ISO code.
+_TLD_REGIONS = {"uk": "GB"}
+#: Words of Portuguese as printed on Brazilian cards (a postcode "CEP", "Ltda."), and
+#: a Brazilian state after a dash or slash ("São Paulo - SP").
+_PORTUGUESE = re.compile(
+    r"(?i)(?<![\w])(cep|ltda|rua|av|avenida|jd|jardim|fone|celular|ramal|loja|"
+    r"s[aã]o|pe[cç]as|servi[cç]os)(?![\w])|(?<=[-/] )(SP|RJ|MG|PR|RS|SC|BA|PE|CE|GO|DF)\b"
+)
+
+
+def infer_region(lines: Sequence[_Line], emails: Sequence[str], website: str | None) -> str | None:
+    """Tell the card's country from the card itself, for numbers printed without one.
+
+    In order of strength: a "+" country code on a number, the country domain of an
+    email or website (".com.br", ".de"), the script (kana: Japan; Chinese characters:
+    China), and Brazilian Portuguese words with a Brazilian postcode or two of them.
+    None when the card does not say.
+    """
+    text = "\n".join(line.text for line in lines)
+    for match in re.finditer(r"\+\s?(\d{1,3})", text):
+        for size in range(1, len(match.group(1)) + 1):
+            region = phonenumbers.region_code_for_country_code(int(match.group(1)[:size]))
+            if region != "ZZ":
+                return region
+    for address in [*emails, website or ""]:
+        host = address.rsplit("@", 1)[-1].split("/")[0].lower()
+        tld = host.rsplit(".", 1)[-1] if "." in host else ""
+        region = _TLD_REGIONS.get(tld, tld.upper())
+        if len(tld) == 2 and region in phonenumbers.SUPPORTED_REGIONS:
+            return region
+    if any("\u3040" <= c <= "\u30ff" for c in text):
+        return "JP"
+    if has_cjk(text):
+        return "CN"
+    words = {fold("".join(parts)) for parts in _PORTUGUESE.findall(text)}
+    if len(words) >= 2 or (words and re.search(r"\b\d{5}-\d{3}\b", text)):
+        return "BR"
+    return None
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -947,7 +991,7 @@ def parse_card(source: Sequence[OcrLine] | str, *, region: str | None = None) ->
     """Parse a card's OCR lines (or plain text, one printed line per line) into fields.
 
     `region` is the ISO country code used for phone numbers printed without a country
-    code (the edition's default region); None accepts only numbers with a + prefix.
+    code (the edition's default region); None lets the card tell (see `infer_region`).
     """
     lines = _lines(source)
     result = CardFields()
@@ -961,6 +1005,8 @@ def parse_card(source: Sequence[OcrLine] | str, *, region: str | None = None) ->
     if website:
         result.website, conf["website"] = website[0], website[1]
 
+    if not region:
+        region = infer_region(lines, result.emails, result.website)
     phones = find_phones(lines, region)
     result.phones = [p for p, _, _ in phones]
     conf["phones"] = min((c for _, c, _ in phones), default=0.0)

@@ -26,7 +26,11 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp"}
 @cards.command("read")
 @click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object keyed by path.")
-@click.option("--region", default=None, help="Country for phones without a prefix (e.g. BR).")
+@click.option(
+    "--region",
+    default=None,
+    help="Country for phones without a prefix (e.g. BR); by default the card tells.",
+)
 def read_command(images: tuple[str, ...], as_json: bool, region: str | None) -> None:
     """Read business-card photos and print the fields found, with confidences."""
     from expo_crm.visitors.ocr import readings_as_json

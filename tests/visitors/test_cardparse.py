@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from expo_crm.visitors.cardparse import FIELDS, OcrLine, OcrWord, parse_card
+from expo_crm.visitors.cardparse import FIELDS, OcrLine, OcrWord, _lines, infer_region, parse_card
 
 
 def digits(values: list[str]) -> list[str]:
@@ -161,10 +161,35 @@ def test_region_is_a_parameter_not_an_assumption() -> None:
     text = "Tel 020 7946 0018\nTel +55 11 3456-7890"
 
     uk = parse_card(text, region="GB")
-    unknown = parse_card(text, region=None)
+    unknown = parse_card("Tel 020 7946 0018", region=None)
 
     assert uk.phones == ["+44 20 7946 0018", "+55 11 3456-7890"]
-    assert unknown.phones == ["+55 11 3456-7890"]
+    assert unknown.phones == []  # no numbering plan, and not the shape of a local number
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("Tel +49 30 901820\nMesse Berlin", "DE"),
+        ("anna@schmidt-werkzeuge.de\nTel 030 901820", "DE"),
+        ("sales@acme.co.uk", "GB"),
+        ("株式会社サクラ商事\n03-1234-5678", "JP"),
+        ("北京星辰科技有限公司\n010-6552-8899", "CN"),
+        ("Eletrônica Adachi Ltda.\nAv. Itaquera, 3006 - Jardim Fernandes - SP", "BR"),
+        ("Acme Widgets\nsales@acme.com", None),
+    ],
+)
+def test_without_a_region_the_card_tells_its_country(text: str, region: str | None) -> None:
+    lines = _lines(text)
+    card = parse_card(text)
+
+    assert infer_region(lines, card.emails, card.website) == region
+
+
+def test_without_a_region_local_numbers_are_kept_as_printed() -> None:
+    card = parse_card("Eletrônica Adachi Ltda.\n2294-9484\nTel: (11) 2684-7988\nRua Itaquera, 3006")
+
+    assert card.phones == ["2294-9484", "+55 11 2684-7988"]
 
 
 @pytest.mark.parametrize(
