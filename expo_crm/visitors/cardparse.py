@@ -215,6 +215,8 @@ class CardFields:
     website: str | None = None
     address: str | None = None
     confidence: dict[str, float] = field(default_factory=dict)
+    #: The country phone numbers were read for: the one given, or the card's own.
+    region: str | None = None
 
 
 @dataclass
@@ -458,6 +460,8 @@ def _domain_cores(emails: Iterable[str], website: str | None) -> list[str]:
 
 _PHONE_RUN = re.compile(r"(?<![\w*])\+?\(?\d[\d\s().-]{5,}\d(?![\w*])")
 _LOCAL = re.compile(r"^(?:\d[.\s]?)?\d{4}[-.\s]?\d{4}$")
+#: A number with its area code in brackets, "(212) 555-0187", "(11) 2684-7988".
+_AREA_CODE_SHAPE = re.compile(r"\(\d{2,4}\)\s?\d{3,5}[-\s]\d{4}")
 _POSTCODE_SHAPE = re.compile(r"^\d{5}-\d{3}$|^\d{4}-\d{3}$")
 
 
@@ -492,6 +496,8 @@ def _phone_candidates(run: str, region: str | None, labelled: bool) -> list[tupl
         whole = _parse(run, region)
         if whole:
             return [(whole, 0.95)]
+        if not region and _AREA_CODE_SHAPE.fullmatch(run):
+            return [(run, 0.6)]  # no numbering plan to check it by: kept as printed
     out: list[tuple[str, float]] = []
     matcher = phonenumbers.PhoneNumberMatcher(run, region or "ZZ", phonenumbers.Leniency.VALID)
     spans = []
@@ -903,9 +909,13 @@ def _is_place(text: str) -> bool:
 
 
 def _street_start(text: str) -> str:
-    """Drop short junk before the street keyword ("; ides o Av. Rio ..." -> "Av. Rio ...")."""
+    """Drop short junk before the street keyword ("; ides o Av. Rio ..." -> "Av. Rio ...").
+
+    A line that starts with a number keeps it: "350 Fifth Avenue" prints the house
+    number first.
+    """
     match = ADDRESS_WORDS.search(text)
-    if match and 0 < match.start() <= 12:
+    if match and 0 < match.start() <= 12 and not re.match(r"\d", text):
         return text[match.start() :]
     return text
 
@@ -1007,6 +1017,7 @@ def parse_card(source: Sequence[OcrLine] | str, *, region: str | None = None) ->
 
     if not region:
         region = infer_region(lines, result.emails, result.website)
+    result.region = region
     phones = find_phones(lines, region)
     result.phones = [p for p, _, _ in phones]
     conf["phones"] = min((c for _, c, _ in phones), default=0.0)

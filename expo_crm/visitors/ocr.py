@@ -942,7 +942,7 @@ def _read_line(
     vertical = vertical_languages(languages) if box.is_vertical else None
     if vertical:
         ways.append((UPRIGHT, vertical, vertical))
-    network = reader_model_path() is not None and set(languages.split("+")) <= READER_LANGUAGES
+    network = _network_reads(languages)
     best: tuple[list[_LineReading], float, int] | None = None
     for turn, first, second in ways:
         upright = turn == UPRIGHT
@@ -976,6 +976,11 @@ def _read_line(
     readings, scale, turn = best
     (cx, cy), (width, height) = box.center, box.size
     return consensus(readings), scale, turn, cx - width / 2, cy - height / 2
+
+
+def _network_reads(languages: str) -> bool:
+    """Tell whether the line recognizer is installed and knows these languages' script."""
+    return reader_model_path() is not None and set(languages.split("+")) <= READER_LANGUAGES
 
 
 def _with_network_reading(
@@ -1147,6 +1152,21 @@ def read_card(
     mark = time.perf_counter()
     fields = parse_card(lines, region=region)
     timings["parse"] = time.perf_counter() - mark
+
+    native = default_languages(fields.region) if fields.region else lang
+    if (
+        not region
+        and languages is None
+        and native != lang
+        and any(_is_cjk(c) for line in lines for c in line.text)
+        and not _network_reads(native)
+    ):
+        # No hint, and a card in a script the line recognizer lacks (Japanese kana),
+        # told by its text, domain or number: read it again with its own language pack.
+        mark = time.perf_counter()
+        lines, rotation, lang = _read_oriented(prepared, native, fixed_languages=True)
+        fields = parse_card(lines, region=region)
+        timings["ocr"] += time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
     log.debug("Card read in %.2f s (rotation %s, %s)", timings["total"], rotation, lang)
     return _reading_from(fields, lines, timings, rotation, lang)

@@ -405,3 +405,16 @@ def test_a_remark_in_brackets_does_not_stop_an_address() -> None:
     )
 
     assert card.address == "Rua Antonio Carneiro Leão, nº 36, Jd. Samara - SP"
+
+
+def test_a_house_number_printed_before_the_street_is_kept() -> None:
+    card = parse_card("Northwind Traders Inc.\n350 Fifth Avenue, New York, NY 10118", region="US")
+
+    assert card.address == "350 Fifth Avenue, New York, NY 10118"
+
+
+def test_without_a_region_a_number_with_its_area_code_is_kept_as_printed() -> None:
+    card = parse_card("Jennifer Walsh\nTel (212) 555-0187\njwalsh@northwind.com")
+
+    assert card.phones == ["(212) 555-0187"]
+    assert card.region is None

@@ -335,6 +335,26 @@ def test_reads_a_chinese_card_with_a_language_hint() -> None:
     assert reading.company.endswith("有限公司")
 
 
+def test_without_a_hint_a_japanese_card_is_read_with_its_own_language_pack() -> None:
+    card = render_card(
+        [
+            ("山田 太郎", 60, True),
+            ("営業部 部長", 38, False),
+            ("株式会社サクラ商事", 38, False),
+            ("TEL 03-1234-5678", 34, False),
+            ("yamada@sakura-shoji.co.jp", 34, False),
+        ],
+        cjk=True,
+    )
+
+    reading = read_card(photo_of(card))
+
+    assert reading.languages.startswith("jpn")
+    assert reading.company == "株式会社サクラ商事"  # katakana: not in the recognizer's alphabet
+    assert reading.phones == ["+81 3-1234-5678"]
+    assert reading.emails == ["yamada@sakura-shoji.co.jp"]
+
+
 def test_large_photo_decodes_small_and_fast(latin_card: Image.Image) -> None:
     big = Image.open(io.BytesIO(photo_of(latin_card))).resize((4000, 3000))
     buffer = io.BytesIO()
