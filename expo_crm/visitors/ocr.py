@@ -1154,15 +1154,7 @@ def read_card(
     timings["parse"] = time.perf_counter() - mark
 
     native = default_languages(fields.region) if fields.region else lang
-    if (
-        not region
-        and languages is None
-        and native != lang
-        and any(_is_cjk(c) for line in lines for c in line.text)
-        and not _network_reads(native)
-    ):
-        # No hint, and a card in a script the line recognizer lacks (Japanese kana),
-        # told by its text, domain or number: read it again with its own language pack.
+    if not region and languages is None and _read_again_in(native, lang, lines):
         mark = time.perf_counter()
         lines, rotation, lang = _read_oriented(prepared, native, fixed_languages=True)
         fields = parse_card(lines, region=region)
@@ -1170,6 +1162,22 @@ def read_card(
     timings["total"] = time.perf_counter() - started
     log.debug("Card read in %.2f s (rotation %s, %s)", timings["total"], rotation, lang)
     return _reading_from(fields, lines, timings, rotation, lang)
+
+
+def _read_again_in(native: str, lang: str, lines: Sequence[OcrLine]) -> bool:
+    """Tell whether a card read without a hint should be read again in its own languages.
+
+    Its country, once the card told it (see `parse_card`), names them. Accented Latin
+    (Portuguese: "ã", "ç") is worth a second reading, since only Tesseract's own pack
+    writes those letters; so is Japanese text, whose kana the line recognizer lacks.
+    Chinese is not: the recognizer reads it already.
+    """
+    if native == lang:
+        return False
+    if set(native.split("+")) <= LATIN_LANGUAGES:
+        return True
+    has_cjk = any(_is_cjk(c) for line in lines for c in line.text)
+    return has_cjk and not _network_reads(native)
 
 
 def _read_pass(card: PreparedCard, degrees: int, lang: str) -> tuple[list[OcrLine], int]:

@@ -335,6 +335,13 @@ def test_reads_a_chinese_card_with_a_language_hint() -> None:
     assert reading.company.endswith("有限公司")
 
 
+def test_without_a_hint_a_brazilian_card_keeps_its_accents(latin_card: Image.Image) -> None:
+    reading = read_card(photo_of(latin_card))
+
+    assert reading.languages == "por"
+    assert_latin_fields(reading)
+
+
 def test_without_a_hint_a_japanese_card_is_read_with_its_own_language_pack() -> None:
     card = render_card(
         [
