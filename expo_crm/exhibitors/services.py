@@ -125,7 +125,7 @@ def _clean_booth_fields(fields: dict[str, Any]) -> dict[str, Any]:
                 raise ValidationError(
                     name, _("The %(field)s must be a number.", field=_field(name))
                 ) from None
-    if "area_m2" in clean and not clean["area_m2"] > 0:
+    if "area_m2" in clean and clean["area_m2"] is not None and not clean["area_m2"] > 0:
         raise ValidationError("area_m2", _("The area must be greater than zero m²."))
     for name in ("width", "depth"):
         if name in clean and clean[name] is not None and not clean[name] > 0:
@@ -165,14 +165,18 @@ def _code_taken(session: Session, show: Show, code: str, booth_id: int | None = 
     return session.scalar(query) is not None
 
 
-def create_booth(session: Session, show: Show, user: User | None = None, **fields: Any) -> Booth:
-    """Add a booth to an edition; raise ValidationError on bad values or a code already used."""
-    clean = _clean_booth_fields(fields)
+def _require_booth_fields(clean: dict[str, Any]) -> None:
     for required in ("hall", "code", "area_m2", "booth_type"):
         if required not in clean:
             raise ValidationError(
                 required, _("Give the booth's %(field)s.", field=_field(required))
             )
+
+
+def create_booth(session: Session, show: Show, user: User | None = None, **fields: Any) -> Booth:
+    """Add a booth to an edition; raise ValidationError on bad values or a code already used."""
+    clean = _clean_booth_fields(fields)
+    _require_booth_fields(clean)
     if _code_taken(session, show, clean["code"]):
         raise ValidationError(
             "code",
@@ -234,14 +238,13 @@ def import_booths_csv(session: Session, show: Show, text: str, user: User | None
             fields["open_sides"] = 1
         try:
             clean = _clean_booth_fields(fields)
+            _require_booth_fields(clean)
             if clean["code"] in seen or _code_taken(session, show, clean["code"]):
                 raise ValidationError(
                     "code", _("booth code %(code)s is used twice", code=clean["code"])
                 )
-        except (ValidationError, KeyError) as exc:
-            errors.append(
-                _("line %(n)s: %(problem)s", n=number, problem=getattr(exc, "message", exc))
-            )
+        except ValidationError as exc:
+            errors.append(_("line %(n)s: %(problem)s", n=number, problem=exc.message))
             continue
         seen.add(clean["code"])
         rows.append(clean)

@@ -42,12 +42,14 @@ def test_csv_import_is_all_or_nothing(db, show) -> None:
     assert services.import_booths_csv(db, show, good) == 2
     bad = (
         "hall,code,area_m2,booth_type\n"
-        "B,B-3,9,shell_scheme\nB,B-1,9,raw_space\nB,B-4,-3,raw_space\n"
+        "B,B-3,9,shell_scheme\nB,B-1,9,raw_space\nB,B-4,-3,raw_space\nB,B-5,,raw_space\n"
     )
     with pytest.raises(ValidationError) as err:
         services.import_booths_csv(db, show, bad)
+    assert "line 2" not in err.value.message
     assert "line 3" in err.value.message
     assert "line 4" in err.value.message
+    assert "line 5: Give the booth's area." in err.value.message
     assert [b.code for b in services.list_booths(db, show)] == ["B-1", "B-2"]
 
 
