@@ -20,6 +20,7 @@ from expo_crm.errors import NotFound
 from expo_crm.exhibitors import invoicing, services
 from expo_crm.exhibitors.contracts import cancel_contract, get_contract, sign_contract
 from expo_crm.exhibitors.models import (
+    DEFAULT_SIDE_M,
     BoothStatus,
     BoothType,
     ContractStatus,
@@ -68,10 +69,14 @@ class BoothIn(BaseModel):
     area_m2: Decimal
     booth_type: BoothType
     open_sides: int = 1
-    x: Decimal = Decimal(0)
-    y: Decimal = Decimal(0)
-    width: Decimal = Decimal(3)
-    depth: Decimal = Decimal(3)
+    x: Decimal | None = Field(
+        default=None, description="Metres from the hall's left; with y, or neither (not placed)"
+    )
+    y: Decimal | None = Field(
+        default=None, description="Metres from the hall's top; with x, or neither (not placed)"
+    )
+    width: Decimal = DEFAULT_SIDE_M
+    depth: Decimal = DEFAULT_SIDE_M
 
 
 class BoothOut(BaseModel):
@@ -87,8 +92,8 @@ class BoothOut(BaseModel):
     status: BoothStatus
     company_id: int | None
     held_until: datetime | None
-    x: Decimal
-    y: Decimal
+    x: Decimal | None = Field(description="Empty while the booth is not on the floor plan")
+    y: Decimal | None = Field(description="Empty while the booth is not on the floor plan")
     width: Decimal
     depth: Decimal
 
@@ -271,7 +276,7 @@ def list_booths(query: BoothQuery) -> list[BoothOut]:
     "/booths",
     method="POST",
     allow=SALES,
-    summary="Add a booth",
+    summary="Add a booth (422 if it overlaps another booth of its hall)",
     tag="booths",
     body=BoothIn,
     response=BoothOut,

@@ -40,8 +40,9 @@ class BoothForm(FlaskForm):
     area_m2 = DecimalField(_l("Area (m²)"), places=2, validators=[InputRequired()])
     booth_type = SelectField(_l("Type"), choices=lambda: choices(BoothType))
     open_sides = IntegerField(_l("Open sides (1–4)"), default=1, validators=[InputRequired()])
-    x = DecimalField(_l("Position x (m)"), places=2, default=0, validators=[Optional()])
-    y = DecimalField(_l("Position y (m)"), places=2, default=0, validators=[Optional()])
+    # Both empty: the booth is not on the floor plan yet.
+    x = DecimalField(_l("Position x (m)"), places=2, validators=[Optional()])
+    y = DecimalField(_l("Position y (m)"), places=2, validators=[Optional()])
     width = DecimalField(_l("Width (m)"), places=2, default=3, validators=[Optional()])
     depth = DecimalField(_l("Depth (m)"), places=2, default=3, validators=[Optional()])
 

@@ -75,6 +75,10 @@ register_labels(
 )
 
 
+#: Width and depth, in metres, of a booth whose size was not given.
+DEFAULT_SIDE_M = Decimal(3)
+
+
 class Booth(Model):
     __tablename__ = "booths"
     __table_args__ = (
@@ -82,6 +86,7 @@ class Booth(Model):
         CheckConstraint("area_m2 > 0", name="area_positive"),
         CheckConstraint("open_sides BETWEEN 1 AND 4", name="open_sides_range"),
         CheckConstraint("width > 0 AND depth > 0", name="size_positive"),
+        CheckConstraint("(x IS NULL) = (y IS NULL)", name="position_whole"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,11 +101,13 @@ class Booth(Model):
     status: Mapped[BoothStatus] = mapped_column(
         enum_column(BoothStatus), default=BoothStatus.AVAILABLE, index=True
     )
-    #: Floor-plan position and size in metres from the hall's top-left corner.
-    x: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(0))
-    y: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(0))
-    width: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(3))
-    depth: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(3))
+    #: Floor-plan position and size in metres from the hall's top-left corner. A booth
+    #: whose position was never given (x and y empty) is not on the plan yet; the placed
+    #: booths of a hall may touch but not overlap (checked by the booth services).
+    x: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    y: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    width: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=DEFAULT_SIDE_M)
+    depth: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=DEFAULT_SIDE_M)
     #: The company the booth is held for or sold to.
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
     held_until: Mapped[datetime | None]
@@ -108,6 +115,11 @@ class Booth(Model):
 
     show = relationship("Show")
     company = relationship("Company")
+
+    @property
+    def is_placed(self) -> bool:
+        """Tell whether the booth has a position on the floor plan."""
+        return self.x is not None and self.y is not None
 
     def __repr__(self) -> str:
         return f"<Booth {self.code} {self.status}>"

@@ -120,8 +120,9 @@ def floorplan() -> str:
             selected = None
     q = request.args.get("q", "").strip()
     matches = list(db.session.scalars(company_query(q).limit(15))) if q and selected else []
-    width = max((b.x + b.width for b in booths), default=Decimal(10)) + 2
-    height = max((b.y + b.depth for b in booths), default=Decimal(10)) + 2
+    # Booths not placed yet are listed beside the plan, not drawn on it.
+    width = max((b.x + b.width for b in booths if b.x is not None), default=Decimal(10)) + 2
+    height = max((b.y + b.depth for b in booths if b.y is not None), default=Decimal(10)) + 2
     return render_template(
         "exhibitors/floorplan.html",
         show=show,
@@ -129,6 +130,8 @@ def floorplan() -> str:
         halls=halls,
         hall=hall,
         booths=booths,
+        placed=[b for b in booths if b.is_placed],
+        unplaced=[b for b in booths if not b.is_placed],
         selected=selected,
         q=q,
         matches=matches,

@@ -22,6 +22,7 @@ from expo_crm.auth.models import User
 from expo_crm.db import utcnow
 from expo_crm.errors import Conflict, NotFound, ValidationError
 from expo_crm.exhibitors.models import (
+    DEFAULT_SIDE_M,
     QUOTE_TRANSITIONS,
     Booth,
     BoothStatus,
@@ -165,6 +166,88 @@ def _code_taken(session: Session, show: Show, code: str, booth_id: int | None = 
     return session.scalar(query) is not None
 
 
+#: A booth's rectangle on the floor plan: x, y, width, depth in metres.
+Rect = tuple[Decimal, Decimal, Decimal, Decimal]
+#: The fields that put a booth somewhere on a floor plan.
+PLACEMENT_FIELDS = ("hall", "x", "y", "width", "depth")
+
+
+def _rect(values: dict[str, Any]) -> Rect | None:
+    """Return the rectangle the values place a booth on, or None for a booth not on the plan.
+
+    Raise ValidationError when only one of x and y is given.
+    """
+    x, y = values.get("x"), values.get("y")
+    if x is None and y is None:
+        return None
+    if x is None or y is None:
+        raise ValidationError(
+            "y" if y is None else "x",
+            _("Give both x and y of the booth's position, or neither if it is not on the plan."),
+        )
+    width, depth = values.get("width"), values.get("depth")
+    return (
+        x,
+        y,
+        DEFAULT_SIDE_M if width is None else width,
+        DEFAULT_SIDE_M if depth is None else depth,
+    )
+
+
+def _overlap(a: Rect, b: Rect) -> bool:
+    """Tell whether two rectangles share some area (an edge or a corner in common is not)."""
+    ax, ay, aw, ad = a
+    bx, by, bw, bd = b
+    return ax < bx + bw and bx < ax + aw and ay < by + bd and by < ay + ad
+
+
+def _lock_floor(session: Session, show: Show) -> None:
+    """Lock the edition's row: booths are placed one transaction at a time, so two placed at
+    once are checked against each other."""
+    session.execute(select(Show.id).where(Show.id == show.id).with_for_update())
+
+
+def _placed_booths(
+    session: Session, show: Show, hall: str, booth_id: int | None = None
+) -> list[tuple[str, Rect]]:
+    """Return (code, rectangle) of the booths on the plan of one hall, but ``booth_id``."""
+    query = select(Booth.code, Booth.x, Booth.y, Booth.width, Booth.depth).where(
+        Booth.show_id == show.id, Booth.hall == hall, Booth.x.is_not(None), Booth.y.is_not(None)
+    )
+    if booth_id:
+        query = query.where(Booth.id != booth_id)
+    return [
+        (code, (x, y, w, d)) for code, x, y, w, d in session.execute(query.order_by(Booth.code))
+    ]
+
+
+def _overlapped(placed: list[tuple[str, Rect]], rect: Rect) -> str | None:
+    """Return the code of the first placed booth that ``rect`` overlaps, or None."""
+    return next((code for code, other in placed if _overlap(rect, other)), None)
+
+
+def _overlap_error(code: str, other: str, hall: str) -> ValidationError:
+    return ValidationError(
+        "x",
+        _(
+            "Booth %(code)s overlaps booth %(other)s in hall %(hall)s.",
+            code=code,
+            other=other,
+            hall=hall,
+        ),
+    )
+
+
+def _check_placement(
+    session: Session, show: Show, code: str, hall: str, rect: Rect, booth_id: int | None = None
+) -> None:
+    """Raise ValidationError if ``rect`` overlaps a booth on the plan of the hall."""
+    _lock_floor(session, show)
+    other = _overlapped(_placed_booths(session, show, hall, booth_id), rect)
+    if other is not None:
+        raise _overlap_error(code, other, hall)
+
+
 def _require_booth_fields(clean: dict[str, Any]) -> None:
     for required in ("hall", "code", "area_m2", "booth_type"):
         if required not in clean:
@@ -174,7 +257,11 @@ def _require_booth_fields(clean: dict[str, Any]) -> None:
 
 
 def create_booth(session: Session, show: Show, user: User | None = None, **fields: Any) -> Booth:
-    """Add a booth to an edition; raise ValidationError on bad values or a code already used."""
+    """Add a booth to an edition, on the floor plan if x and y are given.
+
+    Raise ValidationError on bad values, a code already used, or a position that overlaps
+    another booth of the hall.
+    """
     clean = _clean_booth_fields(fields)
     _require_booth_fields(clean)
     if _code_taken(session, show, clean["code"]):
@@ -186,6 +273,9 @@ def create_booth(session: Session, show: Show, user: User | None = None, **field
                 show=show.code,
             ),
         )
+    rect = _rect(clean)
+    if rect is not None:
+        _check_placement(session, show, clean["code"], clean["hall"], rect)
     booth = Booth(show_id=show.id, **clean)
     session.add(booth)
     session.flush()
@@ -194,7 +284,12 @@ def create_booth(session: Session, show: Show, user: User | None = None, **field
 
 
 def update_booth(session: Session, booth: Booth, user: User | None = None, **fields: Any) -> Booth:
-    """Change a booth; a sold booth keeps its area and type (the contract was priced on them)."""
+    """Change a booth; a sold booth keeps its area and type (the contract was priced on them).
+
+    Fields left out or None keep their value. Raise ValidationError on bad values, a code
+    already used, or a move or resize that overlaps another booth of the hall; Conflict
+    when the area, type or sides of a sold booth would change.
+    """
     clean = _clean_booth_fields(fields)
     if "code" in clean and _code_taken(session, booth.show, clean["code"], booth.id):
         raise ValidationError(
@@ -212,6 +307,14 @@ def update_booth(session: Session, booth: Booth, user: User | None = None, **fie
         raise Conflict(
             _("Booth %(code)s is sold: its area, type and sides cannot change.", code=booth.code)
         )
+    placement = {k: clean.get(k, getattr(booth, k)) for k in PLACEMENT_FIELDS}
+    rect = _rect(placement)
+    # Only a move or a resize is checked, so an overlap stored before the check existed
+    # does not stop an unrelated edit.
+    if rect is not None and any(placement[k] != getattr(booth, k) for k in PLACEMENT_FIELDS):
+        _check_placement(
+            session, booth.show, clean.get("code", booth.code), placement["hall"], rect, booth.id
+        )
     for key, value in clean.items():
         setattr(booth, key, value)
     session.flush()
@@ -222,7 +325,9 @@ def update_booth(session: Session, booth: Booth, user: User | None = None, **fie
 def import_booths_csv(session: Session, show: Show, text: str, user: User | None = None) -> int:
     """Create booths from CSV (hall,code,area_m2,booth_type,open_sides[,x,y,width,depth]).
 
-    All or nothing: any bad line raises ValidationError naming every bad line.
+    A line without x and y is a booth not on the plan yet. All or nothing: any bad line
+    (bad values, a code used twice, a booth overlapping one already placed or one of an
+    earlier line) raises ValidationError naming every bad line.
     """
     reader = csv.DictReader(io.StringIO(text.strip()))
     missing = {"hall", "code", "area_m2", "booth_type"} - set(reader.fieldnames or [])
@@ -231,6 +336,9 @@ def import_booths_csv(session: Session, show: Show, text: str, user: User | None
             "file", _("The CSV needs the columns: %(columns)s.", columns=", ".join(sorted(missing)))
         )
     rows, errors, seen = [], [], set()
+    _lock_floor(session, show)
+    # Booths on the plan, by hall: those stored, then those of the lines read so far.
+    placed: dict[str, list[tuple[str, Rect]]] = {}
     for number, row in enumerate(reader, start=2):
         fields = {k: (v or "").strip() or None for k, v in row.items() if k in BOOTH_FIELDS}
         fields.setdefault("open_sides", 1)
@@ -243,6 +351,15 @@ def import_booths_csv(session: Session, show: Show, text: str, user: User | None
                 raise ValidationError(
                     "code", _("booth code %(code)s is used twice", code=clean["code"])
                 )
+            rect = _rect(clean)
+            if rect is not None:
+                hall = clean["hall"]
+                if hall not in placed:
+                    placed[hall] = _placed_booths(session, show, hall)
+                other = _overlapped(placed[hall], rect)
+                placed[hall].append((clean["code"], rect))
+                if other is not None:
+                    raise _overlap_error(clean["code"], other, hall)
         except ValidationError as exc:
             errors.append(_("line %(n)s: %(problem)s", n=number, problem=exc.message))
             continue

@@ -1,4 +1,5 @@
-"""Two sales users selling the same booth at the same moment, on PostgreSQL for real."""
+"""Two sales users selling the same booth (or placing booths on the same spot) at the same
+moment, on PostgreSQL for real."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from expo_crm.directory.models import Company
-from expo_crm.errors import Conflict
+from expo_crm.errors import Conflict, ValidationError
 from expo_crm.exhibitors import invoicing, services
 from expo_crm.exhibitors.contracts import sign_contract
 from expo_crm.exhibitors.models import Booth, BoothStatus, BoothType, Contract, Invoice, Quote
@@ -184,3 +185,50 @@ def test_concurrent_quotes_for_the_same_company_and_booth_are_one_quote(committe
     assert len(set(results)) == 1
     with Session(committed_db.engine) as session:
         assert session.scalar(select(func.count(Quote.id))) == 1
+
+
+def test_a_booth_placed_while_another_is_being_placed_waits_and_is_checked(
+    committed_db,
+) -> None:
+    """The second placement waits for the first transaction, then sees its booth."""
+    _setup(committed_db, 0)
+    engine = committed_db.engine
+
+    def place(session: Session, code: str, x: int) -> str:
+        booth = services.create_booth(
+            session,
+            session.scalar(select(Show)),
+            hall="A",
+            code=code,
+            area_m2=Decimal(9),
+            booth_type=BoothType.SHELL_SCHEME,
+            x=Decimal(x),
+            y=Decimal(0),
+        )
+        return booth.code
+
+    second: list[object] = []
+
+    def place_second() -> None:
+        with Session(engine) as session:
+            try:
+                second.append(place(session, "A-12", 1))
+                session.commit()
+            except ValidationError as exc:
+                session.rollback()
+                second.append(exc)
+
+    with Session(engine) as first:
+        place(first, "A-11", 0)  # flushed, not committed
+        thread = threading.Thread(target=place_second)
+        thread.start()
+        thread.join(timeout=1)
+        assert thread.is_alive()  # waiting for the first transaction
+        first.commit()
+    thread.join(timeout=30)
+    assert len(second) == 1
+    assert isinstance(second[0], ValidationError), second
+    assert second[0].message == "Booth A-12 overlaps booth A-11 in hall A."
+    with Session(engine) as session:
+        placed = session.scalars(select(Booth.code).where(Booth.x.is_not(None))).all()
+    assert placed == ["A-11"]

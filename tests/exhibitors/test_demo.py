@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from datetime import date
+from itertools import combinations
 
 from sqlalchemy import func, select
 
@@ -51,6 +52,19 @@ def test_demo_seed_builds_every_state(db, create_show, create_company, create_us
     assert states(Contract, Contract.status) == set(ContractStatus)
     assert states(Invoice, Invoice.status) == set(InvoiceStatus)
     assert db.scalar(select(func.count(Payment.id)).where(Payment.amount < 0)) > 0  # refunds
+    # The seeder writes booths in bulk, past the services' check: its plans must not overlap.
+    for show in shows:
+        for hall in services.halls(db, show):
+            booths = services.list_booths(db, show, hall=hall)
+            assert all(b.is_placed for b in booths)
+            for a, b in combinations(booths, 2):
+                apart = (
+                    a.x + a.width <= b.x
+                    or b.x + b.width <= a.x
+                    or a.y + a.depth <= b.y
+                    or b.y + b.depth <= a.y
+                )
+                assert apart, (show.code, a.code, b.code)
     current = shows[-1]
     assert invoicing_overdue(db, current)
     for show in shows:  # gapless invoice numbers, counters in step

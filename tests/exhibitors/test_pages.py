@@ -45,15 +45,20 @@ def _flash(client) -> list[str]:
 
 
 def test_floor_plan_shows_booths_by_status_and_hall(db, show, create_booth, as_role) -> None:
-    a = create_booth(code="A-1")
-    create_booth(code="B-1", hall="B")
+    a = create_booth(code="A-1", x=0, y=0)
+    unplaced = create_booth(code="A-2")
+    create_booth(code="B-1", hall="B", x=0, y=0)
     services.hold_booth(db, a, _company(db).id, None)
     page = as_role(Role.SALES).get(f"/exhibitors/floorplan?show={show.code}&hall=A")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "<svg" in html
-    assert 'class="st-held' in html
-    assert "A-1" in html
+    plan = html[html.index("<svg") : html.index("</svg>")]
+    assert 'class="st-held' in plan
+    assert ">A-1</text>" in plan
+    assert "A-2" not in plan  # not placed yet: listed beside the plan, not drawn
+    listed = html[html.index("Not on the plan yet") : html.index("<svg")]
+    assert f"booth={unplaced.id}" in listed
+    assert "A-1" not in listed
     assert "B-1" not in html
     assert "Hall B" in html
 
@@ -68,7 +73,7 @@ def _company(db):
 
 
 def test_sell_from_the_floor_plan(db, show, create_booth, create_company, as_role) -> None:
-    booth = create_booth(code="A-7")
+    booth = create_booth(code="A-7", x=0, y=0)
     company = create_company("Nordic Packaging AB", is_member=True)
     client = as_role(Role.SALES)
     panel = client.get(f"/exhibitors/floorplan?show={show.code}&hall=A&booth={booth.id}&q=nordic")
