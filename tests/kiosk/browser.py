@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from tests.kiosk.cardimage import write_y4m
@@ -16,6 +17,20 @@ from tests.kiosk.live_server import KIOSK_EMAIL, KIOSK_PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
+QR_READER = ROOT / "expo_crm/static/vendor/zxing-wasm/zxing_reader.wasm"
+
+
+def require_chromium(*, qr_reader: bool = False) -> None:
+    """Skip the calling test module unless Playwright and Chromium are here (and, with
+    ``qr_reader``, the vendored zxing-wasm the gate and kiosk read QR codes with)."""
+    pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed", allow_module_level=True)
+    if qr_reader and not QR_READER.exists():
+        pytest.skip(
+            "the QR reader is not vendored: run `npm ci && python scripts/vendor.py`",
+            allow_module_level=True,
+        )
 
 
 @contextmanager

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -22,34 +20,14 @@ from expo_crm.badges.models import Badge
 from expo_crm.directory.models import Company, Person
 from expo_crm.shows.models import Show
 from expo_crm.visitors.models import Registration, RegistrationSource, VisitorCategory
-from tests.kiosk.browser import CHROMIUM, ROOT, live_server, rows, staff_page
+from tests.kiosk.browser import require_chromium, rows, staff_page
 from tests.kiosk.cardimage import write_y4m
 from tests.kiosk.live_server import SECRET_KEY
 
 pytestmark = pytest.mark.browser
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-if not Path(CHROMIUM).exists():
-    pytest.skip("Chromium is not installed", allow_module_level=True)
-if not (ROOT / "expo_crm/static/vendor/zxing-wasm/zxing_reader.wasm").exists():
-    pytest.skip(
-        "the QR reader is not vendored: run `npm ci && python scripts/vendor.py`",
-        allow_module_level=True,
-    )
+require_chromium(qr_reader=True)
 
 PASSWORD = "staff-password"  # noqa: S105  (a throwaway test login)
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    with live_server(tmp_path_factory.mktemp("live-gate"), idle_seconds=120, countdown=10) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def pw() -> Iterator[object]:
-    with playwright_api.sync_playwright() as playwright:
-        yield playwright
 
 
 @pytest.fixture(scope="module")

@@ -6,36 +6,13 @@ of their confirmation code (made with ``qrcode``), and the kiosk goes on with th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from tests.kiosk.browser import CHROMIUM, ROOT, kiosk_page, live_server, rows
+from tests.kiosk.browser import CHROMIUM, kiosk_page, require_chromium, rows
 from tests.kiosk.cardimage import qr_photo, write_y4m
 
 pytestmark = pytest.mark.browser
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-if not Path(CHROMIUM).exists():
-    pytest.skip("Chromium is not installed", allow_module_level=True)
-if not (ROOT / "expo_crm/static/vendor/zxing-wasm/zxing_reader.wasm").exists():
-    pytest.skip(
-        "the QR reader is not vendored: run `npm ci && python scripts/vendor.py`",
-        allow_module_level=True,
-    )
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    with live_server(tmp_path_factory.mktemp("live-qr"), idle_seconds=120, countdown=10) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def pw() -> Iterator[object]:
-    with playwright_api.sync_playwright() as playwright:
-        yield playwright
+require_chromium(qr_reader=True)
 
 
 def preregister(
