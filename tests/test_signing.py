@@ -108,3 +108,49 @@ def test_json_requests_carry_the_csrf_token_in_a_header(app, create_user, login,
         assert "CSRF" not in form.text  # past the CSRF check; refused for not being JSON
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_a_csrf_token_is_verified_once_and_still_matched_to_its_session(
+    app, create_user, login, db, loads_calls
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        client = login(create_user(Role.ONSITE))
+        token = re.search(r'data-csrf="([^"]+)"', client.get("/badges/gate").text).group(1)
+        scan = {"code": "NOT-A-BADGE", "gate": "North"}
+        answers = [
+            client.post("/badges/scan", json=scan, headers={"X-CSRFToken": token}) for _ in range(3)
+        ]
+        assert [a.status_code for a in answers] == [200] * 3
+        assert loads_calls.count(b"wtf-csrf-token") == 1
+        # An altered token is checked in full and refused.
+        altered = token[:-1] + ("A" if token[-1] != "A" else "B")
+        refused = client.post("/badges/scan", json=scan, headers={"X-CSRFToken": altered})
+        assert refused.status_code == 400
+        assert loads_calls.count(b"wtf-csrf-token") == 2
+        # A session holding another token refuses this one, although its signature is
+        # remembered as good.
+        with client.session_transaction() as session:
+            session["csrf_token"] = "0" * 40
+        stolen = client.post("/badges/scan", json=scan, headers={"X-CSRFToken": token})
+        assert stolen.status_code == 400
+        assert "do not match" in stolen.text
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_a_csrf_token_remembered_as_good_still_expires(app, create_user, login, db, monkeypatch):
+    app.config.update(WTF_CSRF_ENABLED=True, WTF_CSRF_TIME_LIMIT=60)
+    try:
+        client = login(create_user(Role.ONSITE))
+        token = re.search(r'data-csrf="([^"]+)"', client.get("/badges/gate").text).group(1)
+        scan = {"code": "NOT-A-BADGE", "gate": "North"}
+        headers = {"X-CSRFToken": token}
+        assert client.post("/badges/scan", json=scan, headers=headers).status_code == 200
+        later = time.time() + 120
+        monkeypatch.setattr(time, "time", lambda: later)
+        expired = client.post("/badges/scan", json=scan, headers=headers)
+        assert expired.status_code == 400
+        assert "expired" in expired.text
+    finally:
+        app.config.update(WTF_CSRF_ENABLED=False, WTF_CSRF_TIME_LIMIT=None)
