@@ -22,9 +22,9 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, object_session, scoped_session
 
 from expo_crm.auth.models import User
 from expo_crm.auth.roles import Role
@@ -649,23 +649,36 @@ def _driver_sql(sql: str) -> str:
 class _Runner:
     """Run the check-in statements.
 
-    On PostgreSQL they go straight to the session's psycopg connection (a fraction of the
-    CPU of a SQLAlchemy execute), prepared. When the session has not begun a transaction on
-    that connection yet (a gate scan's request), the look-up runs alone and the lock and
-    insert run as one pipeline, which PostgreSQL executes as one implicit transaction ended
-    by the pipeline's Sync: two round trips, where BEGIN, look-up, lock, insert and COMMIT
-    would take five. Inside a transaction the caller began (tests, a batch after a write),
-    the statements join it and the caller's commit ends it. Elsewhere (SQLite) everything
-    goes through the session.
+    On PostgreSQL they go straight to a psycopg connection (a fraction of the CPU of a
+    SQLAlchemy execute), prepared. A session with no transaction in progress (a gate scan's
+    request) is left alone: the scan borrows a connection from the engine's pool for itself,
+    in autocommit, and the look-up runs alone and the lock and insert run as one pipeline,
+    which PostgreSQL executes as one implicit transaction ended by the pipeline's Sync: two
+    round trips, where BEGIN, look-up, lock, insert and COMMIT would take five, and none of
+    the session's own begin and commit work. Inside a transaction the caller began (tests, a
+    batch after a write), the statements join it on the session's connection and the
+    caller's commit ends it. Elsewhere (SQLite) everything goes through the session.
     """
 
-    __slots__ = ("driver", "session", "sql")
+    __slots__ = ("borrowed", "driver", "session", "sql")
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.borrowed: Any = None
+        self.driver: Any = None
+        # (a scoped_session proxies neither in_transaction nor get_transaction)
+        current = session() if isinstance(session, scoped_session) else session
+        if not current.in_transaction():
+            bind = current.get_bind()
+            if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+                self.sql = _statements("postgresql")
+                self.borrowed = bind.raw_connection()
+                self.driver = self.borrowed.driver_connection
+                return
         connection = session.connection()
         self.sql = _statements(connection.dialect.name)
-        self.driver = connection.connection.driver_connection if self.sql["postgres"] else None
+        if self.sql["postgres"]:
+            self.driver = connection.connection.driver_connection
 
     def first(self, name: str, params: dict[str, Any]) -> Any:
         if self.driver is None:
@@ -687,11 +700,23 @@ class _Runner:
 
     @contextmanager
     def own_transactions(self) -> Iterator[None]:
-        """Let PostgreSQL commit each statement (or pipeline) by itself, if the session has
-        no transaction open on the connection; the session's commit then sends nothing."""
+        """Let PostgreSQL commit each statement (or pipeline) by itself on a borrowed
+        connection, or on the session's if nothing was sent on it yet; then hand the
+        connection back as it was (the session's commit then sends nothing)."""
         from psycopg.pq import TransactionStatus
 
-        driver = self.driver
+        driver, borrowed = self.driver, self.borrowed
+        if borrowed is not None:
+            try:
+                driver.autocommit = True
+                yield
+                driver.autocommit = False
+            except BaseException:
+                borrowed.invalidate()  # never back to the pool in an unknown state
+                raise
+            finally:
+                borrowed.close()
+            return
         if driver is None or driver.pgconn.transaction_status != TransactionStatus.IDLE:
             yield
             return

@@ -1,5 +1,6 @@
-"""Gate check-in on PostgreSQL for real: committed by the database in two round trips when
-the request has no transaction open, and concurrent scans of one badge stored once."""
+"""Gate check-in on PostgreSQL for real: committed by the database in two round trips on a
+connection of its own when the request has no transaction open, and concurrent scans of one
+badge stored once."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import threading
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from expo_crm.badges import services
@@ -54,23 +55,64 @@ def _stored(engine) -> int:
         return int(conn.scalar(select(func.count(CheckIn.id))))
 
 
-def test_a_scan_outside_a_transaction_is_committed_by_the_database(app, committed_db, badge_code):
+@pytest.fixture
+def checked_in(committed_db) -> list[tuple[bool, str] | None]:
+    """How each connection came back to the pool: (autocommit, transaction status), or None
+    for one thrown away."""
+    returned: list[tuple[bool, str] | None] = []
+
+    def on_checkin(dbapi_connection, _record) -> None:
+        if dbapi_connection is None:
+            returned.append(None)
+        else:
+            returned.append(
+                (dbapi_connection.autocommit, dbapi_connection.info.transaction_status.name)
+            )
+
+    event.listen(committed_db.engine, "checkin", on_checkin)
+    yield returned
+    event.remove(committed_db.engine, "checkin", on_checkin)
+
+
+def test_a_scan_outside_a_transaction_is_committed_by_the_database(
+    app, committed_db, badge_code, checked_in
+):
     engine = committed_db.engine
     with app.test_request_context(), Session(engine) as session:
+        services.show_rules(session, session.scalar(select(Show.id)))
+        session.commit()  # the edition's rules are cached from here on
+        checked_in.clear()
         result = services.check_in(session, badge_code, "North")
         assert result.verdict == Verdict.ADMITTED
-        # Visible to another connection before this session commits: no transaction was
-        # left open, so the session's commit has nothing to send.
+        # Visible to another connection before this session commits: the scan borrowed a
+        # connection of its own, and left the session without a transaction to end.
+        assert not session.in_transaction()
         assert _stored(engine) == 1
-        driver = session.connection().connection.driver_connection
-        assert driver.autocommit is False  # the pooled connection is handed back as it was
-        assert driver.info.transaction_status.name == "IDLE"
+        # The borrowed connection went back to the pool as it was taken.
+        assert checked_in == [(False, "IDLE"), (False, "IDLE")]  # the scan's, then _stored's
         assert services.check_in(session, badge_code, "North").verdict == Verdict.REPEAT
         session.commit()
     with engine.connect() as conn:
         first = conn.scalar(text("SELECT checked_in_at FROM registrations"))
     assert first == SHOW_DAY
     assert _stored(engine) == 1
+
+
+def test_a_scan_that_fails_midway_does_not_return_its_connection_in_autocommit(
+    app, committed_db, badge_code, checked_in, monkeypatch
+):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the network went away")
+
+    monkeypatch.setattr(services._Runner, "record", broken)
+    with app.test_request_context(), Session(committed_db.engine) as session:
+        services.show_rules(session, session.scalar(select(Show.id)))
+        session.commit()
+        checked_in.clear()
+        with pytest.raises(RuntimeError):
+            services.check_in(session, badge_code, "North")
+    assert checked_in == [None]  # thrown away, not pooled with autocommit on
+    assert _stored(committed_db.engine) == 0
 
 
 def test_a_scan_inside_a_transaction_joins_it(app, committed_db, badge_code):
