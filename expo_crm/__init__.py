@@ -47,6 +47,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from expo_crm import web
 
     web.init_app(app)
+    from expo_crm.badges.gate import GateScanLane
+
+    app.wsgi_app = GateScanLane(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,8 @@ from flask_babel import (
     format_percent,
 )
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from expo_crm.labels import label
 
@@ -31,18 +34,34 @@ def _locale_key() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands and jobs: the default language
         return str(current_app.config["BABEL_DEFAULT_LOCALE"])
-    chosen = session.get(SESSION_KEY)
-    if chosen in languages:
-        return str(chosen)
     principal = g.get("principal")  # set by the role guard: no User row load for this
     if principal is not None:
         user_locale = principal.locale
     else:
         user_locale = getattr(current_user, "locale", None) if current_user else None
+    return locale_key(
+        languages, session.get(SESSION_KEY), user_locale, request.headers.get("Accept-Language")
+    )
+
+
+def locale_key(
+    languages: Mapping[str, str], chosen: Any, user_locale: Any, accept_language: str | None
+) -> str:
+    """The language of a request: the session's choice, the user's preference, then the
+    browser's (``Accept-Language``)."""
+    if chosen in languages:
+        return str(chosen)
     if user_locale in languages:
         return str(user_locale)
+    return _browser_locale(accept_language or "")
+
+
+@functools.lru_cache(maxsize=256)
+def _browser_locale(accept_language: str) -> str:
     # Browsers send zh-CN / zh-Hans; map any Chinese to Simplified Chinese.
-    best = request.accept_languages.best_match(["en", "zh", "zh-CN", "zh-Hans", "zh-Hans-CN"])
+    best = parse_accept_header(accept_language, LanguageAccept).best_match(
+        ["en", "zh", "zh-CN", "zh-Hans", "zh-Hans-CN"]
+    )
     return "zh_Hans_CN" if best and best.startswith("zh") else "en"
 
 

@@ -47,11 +47,9 @@ class CachedCookieSessionInterface(SecureCookieSessionInterface):
         value = request.cookies.get(self.get_cookie_name(app))
         if not value or not app.secret_key:
             return super().open_session(app, request)
-        key = (value, str(app.secret_key))
-        now = time.time()
-        known = self._verified.get(key)
-        if known is not None and now < known[0]:
-            return self.session_class(copy.deepcopy(known[1]))
+        data = self.remembered(app, value)
+        if data is not None:
+            return self.session_class(data)
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
@@ -62,8 +60,16 @@ class CachedCookieSessionInterface(SecureCookieSessionInterface):
             return self.session_class()
         if len(self._verified) >= self.max_entries:
             self._verified.clear()
-        self._verified[key] = (signed_at.timestamp() + max_age, data)
+        self._verified[(value, str(app.secret_key))] = (signed_at.timestamp() + max_age, data)
         return self.session_class(copy.deepcopy(data))
+
+    def remembered(self, app: Flask, value: str) -> dict[str, Any] | None:
+        """A copy of what a cookie verified earlier holds, or None if it was not (or no
+        longer is) known good."""
+        known = self._verified.get((value, str(app.secret_key)))
+        if known is not None and time.time() < known[0]:
+            return copy.deepcopy(known[1])
+        return None
 
 
 class CSRFProtect(_CSRFProtect):
@@ -106,22 +112,13 @@ class CSRFProtect(_CSRFProtect):
     def validate(self, token: str | None) -> None:
         """Check a signed token against the session's; raise ValidationError (as
         ``flask_wtf.csrf.validate_csrf`` does, with its messages)."""
-        config = current_app.config
-        secret_key = str(config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key or "")
-        if not secret_key:
-            raise RuntimeError("A secret key is required to use CSRF.")
-        field_name = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
-        time_limit = config.get("WTF_CSRF_TIME_LIMIT", 3600)
+        secret_key, field_name, time_limit = self.settings()
         if not token:
             raise ValidationError("The CSRF token is missing.")
         if field_name not in session:
             raise ValidationError("The CSRF session token is missing.")
-        key = (token, secret_key, time_limit)
-        now = time.time()
-        known = self._decoded.get(key)
-        if known is not None and now < known[0]:
-            decoded = known[1]
-        else:
+        decoded = self.remembered(token, secret_key, time_limit)
+        if decoded is None:
             serializer = URLSafeTimedSerializer(secret_key, salt="wtf-csrf-token")
             try:
                 decoded, signed_at = serializer.loads(
@@ -136,7 +133,7 @@ class CSRFProtect(_CSRFProtect):
             expires = float("inf") if time_limit is None else signed_at.timestamp() + time_limit
             if len(self._decoded) >= self.max_entries:
                 self._decoded.clear()
-            self._decoded[key] = (expires, decoded)
+            self._decoded[(token, secret_key, time_limit)] = (expires, decoded)
         if not hmac.compare_digest(str(session[field_name]), decoded):
             raise ValidationError("The CSRF tokens do not match.")
 
@@ -148,3 +145,21 @@ class CSRFProtect(_CSRFProtect):
             if token:
                 return str(token)
         return None
+
+    def remembered(self, token: str, secret_key: str, time_limit: int | None) -> str | None:
+        """What a token checked earlier decodes to, or None if it was not (or no longer is)
+        known good."""
+        known = self._decoded.get((token, secret_key, time_limit))
+        if known is not None and time.time() < known[0]:
+            return known[1]
+        return None
+
+    def settings(self, app: Flask | None = None) -> tuple[str, str, int | None]:
+        """(signing key, session field, time limit) as Flask-WTF reads them from the config."""
+        app = app or current_app
+        config = app.config
+        secret_key = str(config.get("WTF_CSRF_SECRET_KEY") or app.secret_key or "")
+        if not secret_key:
+            raise RuntimeError("A secret key is required to use CSRF.")
+        field_name = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+        return secret_key, field_name, config.get("WTF_CSRF_TIME_LIMIT", 3600)

@@ -73,6 +73,14 @@ def for_user_id(session: Session, user_id: int) -> Principal | None:
     return principal
 
 
+def remembered_user(user_id: int) -> Principal | None:
+    """The cached role and language of a user id, or None when not cached (or stale)."""
+    cached = _users.get(user_id)
+    if cached is not None and clock() - cached[0] < TTL_SECONDS:
+        return cached[1]
+    return None
+
+
 def for_token(session: Session, token: str) -> tuple[Principal | None, bool]:
     """Return (the active user owning this unrevoked API token, whether to commit).
 

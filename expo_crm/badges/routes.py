@@ -300,10 +300,8 @@ def gate() -> str:
 
 
 def _parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return services.parse_scan_time(value)
     except ValueError:
         raise ValidationError("scanned_at", _("Send the scan time in ISO 8601.")) from None
 
@@ -365,7 +363,7 @@ def _uuid(value: Any) -> str | None:
     if value is None:
         return None
     text = str(value)
-    if not 8 <= len(text) <= 36 or not all(c.isalnum() or c == "-" for c in text):
+    if not services.is_scan_id(text):
         raise ValidationError("client_uuid", _("The scan id is malformed."))
     return text
 

@@ -467,8 +467,9 @@ class ScanResult:
     def admitted(self) -> bool:
         return self.verdict in (Verdict.ADMITTED, Verdict.REPEAT)
 
-    def as_dict(self) -> dict[str, Any]:
-        verdicts, categories = _scan_texts()
+    def as_dict(self, texts: ScanTexts | None = None) -> dict[str, Any]:
+        """The answer a gate page shows, in the request's language (or in ``texts``)."""
+        verdicts, categories = texts or _scan_texts()
         return {
             "admitted": self.admitted,
             "verdict": self.verdict,
@@ -481,20 +482,27 @@ class ScanResult:
         }
 
 
-_SCAN_TEXTS: dict[Any, tuple[dict[str, str], dict[str, str]]] = {}
+#: Verdict messages and category labels in one language.
+ScanTexts = tuple[dict[str, str], dict[str, str]]
+_SCAN_TEXTS: dict[str, ScanTexts] = {}
 
 
-def _scan_texts() -> tuple[dict[str, str], dict[str, str]]:
+def _scan_texts() -> ScanTexts:
     """Verdict messages and category labels in the request's language, translated once per
     process and language (a gate answers hundreds of scans a second with the same words)."""
-    locale = get_locale()
-    texts = _SCAN_TEXTS.get(locale)
+    language = str(get_locale())
+    texts = _SCAN_TEXTS.get(language)
     if texts is None:
-        texts = _SCAN_TEXTS[locale] = (
+        texts = _SCAN_TEXTS[language] = (
             {verdict: str(message) for verdict, message in VERDICT_MESSAGES.items()},
             {category.value: str(label) for category, label in CATEGORY_LABELS.items()},
         )
     return texts
+
+
+def remembered_scan_texts(language: str) -> ScanTexts | None:
+    """The scan texts of a language (``en``, ``zh_Hans_CN``) if a request translated them."""
+    return _SCAN_TEXTS.get(language)
 
 
 @dataclass
@@ -745,6 +753,19 @@ def _statements(dialect: str) -> dict[str, Any]:
         }
         _STATEMENTS[dialect] = statements
     return statements
+
+
+def parse_scan_time(value: Any) -> datetime | None:
+    """Read the scan time a page sent (ISO 8601, ``Z`` for UTC), None if it sent none;
+    raise ValueError."""
+    if not value:
+        return None
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def is_scan_id(text: str) -> bool:
+    """Whether a page's scan id (a UUID it made) is well formed."""
+    return 8 <= len(text) <= 36 and all(c.isalnum() or c == "-" for c in text)
 
 
 def normalize_gate(gate: str) -> str:
