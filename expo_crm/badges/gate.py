@@ -199,8 +199,11 @@ class GateScanLane:
                     db.session, code, gate, at=at, client_uuid=client_uuid, user_id=user_id
                 )
                 payload = result.as_dict(texts)
-                if cast(Any, db.session).registry.has():  # nothing to commit without
-                    db.session.commit()
+                # A scan on a connection of its own leaves the session without a
+                # transaction (often without a session at all): nothing to commit then.
+                scoped = cast(Any, db.session)
+                if scoped.registry.has() and scoped().in_transaction():
+                    scoped.commit()
                 status = "200 OK"
             except DomainError as refused:  # as web._domain_error_page answers JSON
                 db.session.rollback()

@@ -10,6 +10,7 @@ look-up.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import io
@@ -25,6 +26,7 @@ ID_LENGTH = RANDOM_BYTES * 8 // 5  # 16
 _DOMAIN = b"expo-crm/badge-code/v1\x00"
 
 
+@functools.lru_cache(maxsize=8)
 def _key(secret_key: str | bytes) -> bytes:
     raw = secret_key.encode() if isinstance(secret_key, str) else secret_key
     # Derive a badge-only key, so the same secret signs nothing else that could be replayed.
