@@ -6,12 +6,13 @@ Through Flask each scan pays for a request context, URL matching, the CSRF and r
 session loading and saving, locale selection and JSON helpers: more CPU than the check-in
 itself. The lane (WSGI middleware in front of the app) takes a scan only when
 
-* it is a JSON ``POST`` to the scan URL over plain HTTP, with a small body;
+* it is a JSON ``POST`` to the scan URL with a small body;
 * its session cookie was verified before by this process (``CachedCookieSessionInterface``)
   and names a signed-in user whose role this process confirmed within the role cache's
   bound (``principals``), and that role is one the ``badges.scan`` view declares;
 * when CSRF protection is on, its ``X-CSRFToken`` header is a token this process checked
-  before and it matches the session's (``CSRFProtect``);
+  before and it matches the session's (``CSRFProtect``), and over HTTPS its referrer is
+  this host (Flask-WTF's strict check);
 * the answer's words were translated for its language before, and the body is a well-formed
   scan (code, gate, optional scan time and id) that the route would accept.
 
@@ -36,6 +37,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask
+from flask_wtf.csrf import same_origin
+from werkzeug.wsgi import get_host
 
 from expo_crm.auth import principals
 from expo_crm.auth.roles import allowed_roles
@@ -107,8 +110,9 @@ class GateScanLane:
         back)."""
         app = self.app
         config = app.config
-        if environ.get("wsgi.url_scheme") != "http":
-            return None  # HTTPS: Flask-WTF checks the referrer too
+        scheme = environ.get("wsgi.url_scheme")
+        if scheme not in ("http", "https"):
+            return None
         if app.debug or getattr(app.json, "compact", None) is False:
             return None  # indented JSON
         if (environ.get("CONTENT_TYPE") or "").split(";", 1)[0].strip() != "application/json":
@@ -135,8 +139,12 @@ class GateScanLane:
         if principal is None or not admitted or principal.role not in admitted:
             return None
         csrf_on = config["WTF_CSRF_ENABLED"] and config["WTF_CSRF_CHECK_DEFAULT"]
-        if csrf_on and "POST" in config["WTF_CSRF_METHODS"] and not self._csrf_ok(environ, session):
-            return None
+        if csrf_on and "POST" in config["WTF_CSRF_METHODS"]:
+            if not self._csrf_ok(environ, session):
+                return None
+            strict = scheme == "https" and config["WTF_CSRF_SSL_STRICT"]
+            if strict and not self._referrer_ok(environ):
+                return None
         language = locale_key(
             config["LANGUAGES"],
             session.get(SESSION_KEY),
@@ -171,6 +179,13 @@ class GateScanLane:
                     and hmac.compare_digest(expected, decoded)
                 )
         return False
+
+    def _referrer_ok(self, environ: WSGIEnvironment) -> bool:
+        """Flask-WTF's check of HTTPS requests: a referrer on this very host."""
+        if self.app.config.get("TRUSTED_HOSTS"):
+            return False  # Flask validates the host against them: its path decides
+        referrer = environ.get("HTTP_REFERER")
+        return bool(referrer) and same_origin(referrer, f"https://{get_host(environ)}/")
 
     def _check_in(
         self,

@@ -194,6 +194,35 @@ def test_csrf_tokens_are_checked_in_the_lane_too(app, db, as_role, badge, lane) 
         app.config["WTF_CSRF_ENABLED"] = False
 
 
+def test_over_https_the_referrer_is_checked_as_flask_wtf_does(app, db, as_role, badge, lane):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        client = as_role(Role.ONSITE)
+        page = client.get("/badges/gate", base_url="https://localhost")
+        token = re.search(r'data-csrf="([^"]+)"', page.text).group(1)
+
+        def post(gate: str, referrer: str | None):
+            headers = {"X-CSRFToken": token}
+            if referrer:
+                headers["Referer"] = referrer
+            return client.post(
+                "/badges/scan",
+                json={"code": badge.code, "gate": gate},
+                headers=headers,
+                base_url="https://localhost",
+            )
+
+        assert post("W", "https://localhost/badges/gate").status_code == 200
+        served = lane.served
+        assert post("N", "https://localhost/badges/gate").status_code == 200
+        assert lane.served == served + 1
+        assert post("S", None).status_code == 400
+        assert post("E", "https://elsewhere.example/").status_code == 400
+        assert lane.served == served + 1
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
 def test_the_lane_stands_aside_for_a_request_hook_it_does_not_know(tmp_path) -> None:
     def fresh() -> Flask:
         return create_app(
