@@ -53,11 +53,20 @@ log = logging.getLogger(__name__)
 ENDPOINT = "badges.scan"
 #: A scan is a few hundred bytes; anything bigger goes the full way.
 MAX_BODY = 4096
-#: The hooks the lane knows it may skip: what each does is done here (CSRF, roles) or has
-#: nothing to do for a scan (Flask-Login's remember cookie: never set by this app's login).
-KNOWN_BEFORE = ("csrf_protect", "enforce_roles")
-KNOWN_AFTER = ("_update_remember_cookie",)
-KNOWN_TEARDOWN_APPCONTEXT = ("_teardown_session",)
+#: The hooks the lane knows it may skip, app-wide (no blueprint has any): what each does is
+#: done here (CSRF, roles), has nothing to do for a scan (Flask-Login's remember cookie, as
+#: long as the session asks for none), or is done by the app context the lane pushes
+#: (Flask-SQLAlchemy's session removal).
+KNOWN_BEFORE = (
+    (None, "flask_wtf.csrf.CSRFProtect.init_app.<locals>.csrf_protect"),
+    (None, "expo_crm.web.enforce_roles"),
+)
+KNOWN_AFTER = ((None, "flask_login.login_manager.LoginManager._update_remember_cookie"),)
+KNOWN_TEARDOWN_APPCONTEXT = ("flask_sqlalchemy.extension.SQLAlchemy._teardown_session",)
+
+
+def _qualified(f: Callable[..., Any]) -> str:
+    return f"{f.__module__}.{f.__qualname__}"
 
 
 class GateScanLane:
@@ -90,16 +99,15 @@ class GateScanLane:
         """Whether every request hook of the app is one the lane knows it may skip."""
         app = self.app
 
-        def names(funcs: dict[Any, list[Callable[..., Any]]]) -> tuple[str, ...]:
-            return tuple(f.__name__ for key, fs in funcs.items() for f in fs)
+        def hooks(funcs: dict[Any, list[Callable[..., Any]]]) -> tuple[tuple[Any, str], ...]:
+            return tuple((key, _qualified(f)) for key, fs in funcs.items() for f in fs)
 
         known = (
-            names(app.before_request_funcs) == KNOWN_BEFORE
-            and names(app.after_request_funcs) == KNOWN_AFTER
+            hooks(app.before_request_funcs) == KNOWN_BEFORE
+            and hooks(app.after_request_funcs) == KNOWN_AFTER
             and not any(app.teardown_request_funcs.values())
             and not any(app.url_value_preprocessors.values())
-            and tuple(f.__name__ for f in app.teardown_appcontext_funcs)
-            == KNOWN_TEARDOWN_APPCONTEXT
+            and tuple(map(_qualified, app.teardown_appcontext_funcs)) == KNOWN_TEARDOWN_APPCONTEXT
         )
         if not known:
             log.warning("Gate scan lane off: the app has request hooks it does not know")
@@ -121,7 +129,7 @@ class GateScanLane:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return None
-        if not 0 < length <= MAX_BODY:
+        if not 0 < length <= min(MAX_BODY, config.get("MAX_CONTENT_LENGTH") or MAX_BODY):
             return None
         cookie = _cookie(environ.get("HTTP_COOKIE", ""), config["SESSION_COOKIE_NAME"])
         if cookie is None or not app.secret_key:
@@ -129,7 +137,7 @@ class GateScanLane:
         interface = app.session_interface
         remembered = getattr(interface, "remembered", None)
         session = remembered(app, cookie) if remembered else None
-        if session is None or "_remember" in session:
+        if session is None or self._session_would_change(session):
             return None
         user_id = session.get("_user_id")
         if not isinstance(user_id, str) or not user_id.isdigit():
@@ -163,6 +171,16 @@ class GateScanLane:
             return None
         code, gate, at, client_uuid = scan
         return self._check_in(code, gate, at, client_uuid, principal.id, texts)
+
+    def _session_would_change(self, session: dict[str, Any]) -> bool:
+        """Whether Flask would answer this session with a cookie: a permanent session
+        refreshed on each request, or Flask-Login setting or refreshing its remember cookie."""
+        config = self.app.config
+        return bool(
+            (session.get("_permanent") and config["SESSION_REFRESH_EACH_REQUEST"])
+            or "_remember" in session
+            or config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST")
+        )
 
     def _csrf_ok(self, environ: WSGIEnvironment, session: dict[str, Any]) -> bool:
         from expo_crm.extensions import csrf

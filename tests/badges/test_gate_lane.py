@@ -238,3 +238,18 @@ def test_the_lane_stands_aside_for_a_request_hook_it_does_not_know(tmp_path) -> 
     hooked = fresh()
     hooked.before_request(lambda: None)
     assert GateScanLane(hooked, hooked.wsgi_app).scan_path() is None
+    on_blueprint = fresh()
+    on_blueprint.before_request_funcs.setdefault("badges", []).append(lambda: None)
+    assert GateScanLane(on_blueprint, on_blueprint.wsgi_app).scan_path() is None
+
+
+def test_a_session_flask_would_send_back_goes_to_flask(app, db, as_role, badge, lane) -> None:
+    client = as_role(Role.ONSITE)
+    with client.session_transaction() as session:
+        session.permanent = True  # refreshed on every answer
+    scan(client, badge.code, "Warm-up")
+    served = lane.served
+    answer = scan(client, badge.code, "North")
+    assert answer.status_code == 200
+    assert "Set-Cookie" in answer.headers
+    assert lane.served == served
