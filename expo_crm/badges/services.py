@@ -1,8 +1,10 @@
 """Use cases of the badges domain: issue, print, revoke; gate check-in; exhibitor leads.
 
 The check-in path (:func:`check_in`) is the hot one: a signature check in Python, one
-indexed look-up, one idempotent insert, two round trips to PostgreSQL. Show rules and the
-answer's texts are kept in small per-process caches.
+indexed look-up, one idempotent insert, two round trips to PostgreSQL on a pooled connection
+of its own. Show rules and the answer's texts are kept in small per-process caches. Scans
+from gate devices this process already knows reach it through the lane in
+:mod:`expo_crm.badges.gate`, without Flask's request machinery.
 """
 
 from __future__ import annotations
