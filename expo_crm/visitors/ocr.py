@@ -990,9 +990,8 @@ def _with_network_reading(
 
     The recognizer's reading, its confidence raised by `READER_WEIGHT`, leads, and is
     counted twice when only one Tesseract reading found text (a vote needs three); when
-    none did, it stands alone with its own confidence.
-    Accents are restored from the first Tesseract reading (the card's language) so
-    that the vote does not drop them.
+    none did, it stands alone with its own confidence. Accents are restored from the
+    first Tesseract reading (the card's language) so that the vote does not drop them.
     """
     found = [reading for reading in tesseract if reading.words]
     ours = _network_reading(gray, shade)
