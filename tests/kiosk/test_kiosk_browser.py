@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.kiosk.browser import CHROMIUM, kiosk_page, live_server
+from tests.kiosk.browser import kiosk_page, live_server, require_chromium
 from tests.kiosk.browser import rows as _rows
 
 pytestmark = pytest.mark.browser
 
-pytest.importorskip("expo_crm.visitors.ocr", reason="the OCR module is not on this branch yet")
-playwright_api = pytest.importorskip("playwright.sync_api")
-if not Path(CHROMIUM).exists():
-    pytest.skip("Chromium is not installed", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    with live_server(tmp_path_factory.mktemp("live"), idle_seconds=60, countdown=10) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def pw() -> Iterator[object]:
-    with playwright_api.sync_playwright() as playwright:
-        yield playwright
+require_chromium()
 
 
 @pytest.fixture(scope="module")
