@@ -407,9 +407,20 @@ def _company_id() -> int:
     return int(current_user.company_id)
 
 
+def _organizer_leads() -> Response | None:
+    """Send a user without an exhibitor company (an administrator) to the organizer's lead
+    report instead of a scanner page they cannot use."""
+    if current_user.company_id is not None:
+        return None
+    flash(_("Lead pages are for exhibitor scanner accounts of a company."), "info")
+    return redirect(url_for("badges.exhibitor_leads"))
+
+
 @bp.get("/leads/scan")
 @roles(Role.SCANNER)
-def lead_scanner() -> str:
+def lead_scanner() -> str | Response:
+    if (elsewhere := _organizer_leads()) is not None:
+        return elsewhere
     company_id = _company_id()
     return render_template(
         "badges/lead_scanner.html",
@@ -474,6 +485,8 @@ def _lead_json(lead: Lead) -> dict[str, Any]:
 @bp.get("/leads")
 @roles(Role.SCANNER)
 def leads() -> str | Response:
+    if (elsewhere := _organizer_leads()) is not None:
+        return elsewhere
     company_id = _company_id()
     shows = list_shows(db.session)
     show = _show()
@@ -549,6 +562,8 @@ def lead(lead_id: int) -> str | Response:
 @bp.route("/leads/questions", methods=["GET", "POST"])
 @roles(Role.SCANNER)
 def lead_questions() -> str | Response:
+    if (elsewhere := _organizer_leads()) is not None:
+        return elsewhere
     company_id = _company_id()
     form = QuestionForm()
     if form.validate_on_submit():

@@ -148,3 +148,21 @@ def test_lead_scanner_keeps_scans_offline_and_sends_them_once(pw, live, show_tod
     assert rows(live, "SELECT count(*) FROM leads")[0][0] == 1
     assert rows(live, "SELECT scan_count FROM leads")[0][0] == 1
     assert rows(live, "SELECT count(*) FROM lead_scans")[0][0] == 1
+
+
+def test_lead_scanner_drops_the_previous_leads_link_after_a_refused_scan(pw, live, show_today):
+    """After a good scan, then a refused one, no link may lead to the previous visitor."""
+    link = "#lead-link"
+    with staff_page(pw, live, "booth@test.example", PASSWORD, "/badges/leads/scan") as page:
+        assert not page.is_visible(link)  # nothing scanned yet: nothing to rate
+        page.fill("#wedge", show_today["code"])
+        page.press("#wedge", "Enter")
+        page.wait_for_selector("#verdict.admitted")
+        assert page.is_visible(link)
+        (lead_id,) = rows(live, "SELECT id FROM leads")[0]
+        assert page.get_attribute(link, "href").endswith(f"/badges/leads/{lead_id}")
+        page.fill("#wedge", "NOT-A-BADGE")
+        page.press("#wedge", "Enter")
+        page.wait_for_selector("#verdict.refused")
+        assert not page.is_visible(link)
+        assert page.get_attribute(link, "href") is None

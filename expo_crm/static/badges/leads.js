@@ -17,21 +17,30 @@
     link.href = c.url; link.hidden = false;
   }
 
-  function keep(scan) {
+  function keep(scan, onScreen) {
     pending.keep(scan);
+    if (!onScreen) return;
     S.show(root, "offline", root.dataset.msgOffline, scan.code, ""); S.beep(true);
-    link.hidden = true;
   }
 
+  /* The link belongs to the lead on screen: gone as soon as another badge is read, back
+     only when the server has recorded that badge as a lead. */
+  function forgetLead() { link.hidden = true; link.removeAttribute("href"); }
+
+  var latest = 0;  // answers to earlier scans arriving late must not paint over a newer one
+
   function onCode(code) {
+    forgetLead();
+    var mine = ++latest;
     var scan = { code: code, scanned_at: new Date().toISOString(), client_uuid: S.uuid() };
     S.postJSON(root.dataset.captureUrl, scan, root.dataset.csrf, 5000).then(function (res) {
       pending.setOnline(true);
+      if (res.status >= 500) { keep(scan, mine === latest); return; }
+      if (mine !== latest) return;
       if (res.ok) { showLead(res.data); return; }
-      if (res.status >= 500) { keep(scan); return; }
       var msg = (res.data && res.data.error && res.data.error.message) || root.dataset.msgError;
-      S.show(root, "refused", msg, "", ""); S.beep(false); link.hidden = true;
-    }, function () { pending.setOnline(false); keep(scan); });
+      S.show(root, "refused", msg, "", ""); S.beep(false);
+    }, function () { pending.setOnline(false); keep(scan, mine === latest); });
   }
 
   window.expoLeadQueue = { flush: pending.flush, size: pending.size, busy: pending.busy };
