@@ -14,9 +14,14 @@ __version__ = "0.1.0"
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+#: Where each top-level resource folder of a checkout sits in an installed wheel (the
+#: ``package-dir`` mapping of pyproject.toml): the kiosk's front end ships inside its wing.
+INSTALLED_RESOURCES = {"templates": "templates", "kiosk": "kiosk/assets"}
+
+
 def resource_dir(name: str) -> Path:
     """Locate a top-level folder (``templates``, ``kiosk``) in a checkout or an installed wheel."""
-    inside = PACKAGE_DIR / name
+    inside = PACKAGE_DIR / INSTALLED_RESOURCES[name]
     return inside if inside.is_dir() else PACKAGE_DIR.parent / name
 
 
@@ -82,7 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from expo_crm.exhibitors.routes import bp as exhibitors_bp
     from expo_crm.followup.routes import bp as followup_bp
     from expo_crm.jobs.routes import bp as jobs_bp
-    from expo_crm.kiosk_app import bp as kiosk_bp
+    from expo_crm.kiosk.routes import bp as kiosk_bp
     from expo_crm.shows.routes import bp as shows_bp
     from expo_crm.visitors.routes import bp as visitors_bp
 

@@ -24,7 +24,7 @@
 
   function freshState() {
     return { step: "welcome", captureId: null, code: null, returning: false, check: [],
-             fields: {}, category: "trade", answers: {}, consents: {} };
+             fields: {}, category: "trade", answers: {}, consents: {}, printUrl: null };
   }
 
   function $(sel) { return document.querySelector(sel); }
@@ -217,15 +217,33 @@
       go("review");
     } else if (what === "register") {
       $("#done-name").textContent = json.name;
-      $("#badge-link").href = json.badge_url;
-      var frame = $("#badge-frame");
-      frame.onload = function () {
-        try { frame.contentWindow.focus(); frame.contentWindow.print(); } catch (e) { /* print from the link */ }
-      };
-      frame.src = json.badge_url;
+      state.printUrl = json.print_url;
       document.body.dataset.registration = json.registration_id;
       go("done");
+      printBadge();
     }
+  }
+
+  /* ---------- printing: each print is counted by the server, a reprint is said so ---------- */
+  function printBadge() {
+    if (!state.printUrl || pending) { return; }
+    fetch(state.printUrl, { method: "POST", credentials: "same-origin",
+                            headers: { "X-CSRFToken": CSRF, "Accept": "application/json",
+                                       "Content-Type": "application/json" },
+                            body: JSON.stringify({ language: lang }) })
+      .then(function (resp) {
+        return resp.json().catch(function () { return {}; }).then(function (json) {
+          if (!resp.ok) { showMessage((json.error && json.error.message) || t("error_generic")); return; }
+          if (json.warning) { showMessage(json.warning); }
+          document.body.dataset.prints = json.print_count;
+          var frame = $("#badge-frame");
+          frame.onload = function () {
+            try { frame.contentWindow.focus(); frame.contentWindow.print(); } catch (e) { /* the printer's own dialog */ }
+          };
+          frame.src = json.pdf_url;
+        });
+      })
+      .catch(function () { showMessage(t("error_network")); });
   }
 
   /* ---------- review ---------- */
@@ -335,8 +353,8 @@
     $all(".k-field").forEach(function (b) { b.classList.remove("k-low", "k-error"); });
     $("#done-name").textContent = "";
     $("#badge-frame").removeAttribute("src");
-    $("#badge-link").removeAttribute("href");
     delete document.body.dataset.registration;
+    delete document.body.dataset.prints;
     $("#upload").value = "";
     $("#code-input").value = "";
     qr.last = "";
@@ -390,6 +408,7 @@
     document.addEventListener(ev, function () { if ($("#idle").hidden) { armIdle(); } }, { passive: true });
   });
   $("#idle-continue").addEventListener("click", closeIdle);
+  $("#print-again").addEventListener("click", printBadge);
   $("#take-photo").addEventListener("click", takePhoto);
   $("#upload").addEventListener("change", function (e) {
     var file = e.target.files[0];

@@ -43,7 +43,8 @@ def test_card_on_camera_prefills_the_form_and_prints_a_badge(page, live) -> None
     page.wait_for_selector("#step-done:not([hidden])")
     assert "Ana Silva" in page.inner_text("#done-name")
 
-    badge = page.request.get(live["url"] + page.get_attribute("#badge-link", "href"))
+    page.wait_for_function("document.body.dataset.prints === '1'")
+    badge = page.request.get(live["url"] + page.get_attribute("#badge-frame", "src"))
     assert badge.status == 200
     assert badge.body().startswith(b"%PDF")
     (reg,) = _rows(
@@ -57,6 +58,12 @@ def test_card_on_camera_prefills_the_form_and_prints_a_badge(page, live) -> None
     assert card[2] is not None
     assert (live["media"] / card[0]).stat().st_size > 10_000
     assert page.evaluate("document.body.dataset.registration") == str(reg[0])
+    assert _rows(live, "SELECT print_count FROM badges")[0][0] == 1
+
+    page.click("#print-again")  # counted too, and said to be a reprint
+    page.wait_for_function("document.body.dataset.prints === '2'")
+    assert "already printed once" in page.inner_text("#message")
+    assert _rows(live, "SELECT print_count FROM badges") == [(2,)]
 
 
 def test_unreadable_upload_shows_a_clear_message(page, live, tmp_path) -> None:

@@ -15,8 +15,6 @@ from expo_crm.auth.roles import Role
 from expo_crm.directory.models import Company, Person
 from expo_crm.visitors.models import CardCapture, Registration
 
-pytest.importorskip("expo_crm.visitors.ocr", reason="the OCR module is not on this branch yet")
-
 
 def png(width: int, height: int) -> bytes:
     """A valid grey PNG built by hand: tiny on disk, ``width × height`` once decoded."""

@@ -1,9 +1,8 @@
-"""The kiosk's server side: the ``kiosk/`` front end over the visitors and badges services.
+"""The kiosk's blueprint: its page and the JSON endpoints its script calls.
 
-The kiosk is one touch page (``templates/kiosk/kiosk.html`` + ``kiosk/kiosk.js``) that talks
-JSON to these endpoints. A kiosk device can read a card, register the visitor in front of
-it and print that visitor's badge; it can never look anyone else up: a returning visitor
-is recognised only from what they present (their card, their confirmation code).
+The kiosk is one touch page (``templates/kiosk/kiosk.html`` + ``kiosk/kiosk.js``). A kiosk
+device can read a card, register the visitor in front of it and print that visitor's
+badge, through the visitors and badges services; it can never look anyone else up.
 """
 
 from __future__ import annotations
@@ -21,14 +20,16 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from expo_crm import resource_dir
 from expo_crm.auth.roles import Role, roles
+from expo_crm.badges import services as badges
+from expo_crm.badges.models import Badge
 from expo_crm.errors import DomainError, NotFound, ValidationError
 from expo_crm.extensions import db
+from expo_crm.kiosk.strings import kiosk_strings
 from expo_crm.shows.models import Show
 from expo_crm.shows.services import current_show
 from expo_crm.visitors import services
 from expo_crm.visitors.models import (
     ConsentKind,
-    Registration,
     RegistrationSource,
     VisitorCategory,
 )
@@ -47,7 +48,7 @@ bp = Blueprint(
 KIOSK_ROLES = (Role.KIOSK, Role.ONSITE)
 #: Categories a visitor may choose for themselves (exhibitor staff and VIPs are set by staff).
 SELF_CATEGORIES = (VisitorCategory.TRADE, VisitorCategory.PUBLIC, VisitorCategory.PRESS)
-#: Seconds a badge link stays valid after registering.
+#: Seconds a badge link stays valid after registering (printing it again included).
 BADGE_LINK_SECONDS = 600
 #: Seconds without a touch before the kiosk asks whether the visitor is still there.
 IDLE_SECONDS = 60
@@ -104,6 +105,14 @@ def _domain_error(exc: DomainError) -> Any:
     return _json_error(exc.status_code, exc.message, getattr(exc, "field", None))
 
 
+def _language(body: Any) -> str:
+    """The language the visitor chose on the kiosk (sent with each request), or the default."""
+    language = body.get("language") if isinstance(body, dict) else None
+    if isinstance(language, str) and language in current_app.config["LANGUAGES"]:
+        return language
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
 def _show() -> Show:
     show = current_show(db.session)
     if show is None:
@@ -112,60 +121,6 @@ def _show() -> Show:
 
 
 # -- the page --------------------------------------------------------------------------------
-
-
-def _strings() -> dict[str, str]:
-    """The texts the kiosk's script shows, in the current locale."""
-    return {
-        "welcome_title": _("Welcome to the show"),
-        "welcome_text": _("Register in under a minute: hold your business card to the camera."),
-        "start": _("Start"),
-        "have_code": _("I registered online"),
-        "code_title": _("Enter your confirmation code"),
-        "code_help": _("It is on your confirmation page or email (8 letters and digits)."),
-        "code_scan": _("Or hold the QR code of your confirmation to the camera."),
-        "code_continue": _("Continue"),
-        "scan_title": _("Hold your business card to the camera"),
-        "scan_help": _("Keep the card flat and fill the frame, then tap Take photo."),
-        "take_photo": _("Take photo"),
-        "upload_photo": _("Upload a photo"),
-        "no_card": _("I have no card"),
-        "reading": _("Reading your card…"),
-        "no_camera": _("The camera is not available. Upload a photo or type your details."),
-        "review_title": _("Please check your details"),
-        "review_help": _("Fields marked in yellow were hard to read: please check them."),
-        "welcome_back": _("Welcome back! We found your details."),
-        "name": _("Full name"),
-        "title": _("Job title"),
-        "company": _("Company"),
-        "email": _("Email"),
-        "phone": _("Phone"),
-        "website": _("Website"),
-        "address": _("Address"),
-        "check_field": _("Please check"),
-        "questions_title": _("A few questions"),
-        "category": _("I am visiting as"),
-        "category_trade": _("Trade visitor"),
-        "category_public": _("Public"),
-        "category_press": _("Press"),
-        "consent_title": _("Your consent"),
-        "consent_help": _("Both are optional; you get your badge either way."),
-        "print_badge": _("Print my badge"),
-        "printing": _("Printing your badge…"),
-        "done_title": _("Thank you! Your badge is printing."),
-        "done_text": _("Please take your badge from the printer. Enjoy the show!"),
-        "print_again": _("Print again"),
-        "next": _("Next"),
-        "back": _("Back"),
-        "finish": _("Finish"),
-        "required": _("Please answer this question."),
-        "idle_title": _("Are you still there?"),
-        "idle_text": _("For your privacy this screen will be cleared in a few seconds."),
-        "idle_continue": _("Continue"),
-        "idle_reset": _("Start over"),
-        "error_generic": _("Something went wrong. Please try again or ask our staff."),
-        "error_network": _("The kiosk lost its connection. Please ask our staff."),
-    }
 
 
 def _questions_json(show: Show) -> list[dict[str, Any]]:
@@ -189,7 +144,7 @@ def welcome() -> str:
     strings, consents = {}, {}
     for lang in languages:
         with force_locale(lang):
-            strings[lang] = _strings()
+            strings[lang] = kiosk_strings()
         consents[lang] = {
             "marketing": services.consent_wording(ConsentKind.MARKETING, lang),
             "share": services.consent_wording(ConsentKind.SHARE_WITH_EXHIBITORS, lang),
@@ -292,9 +247,7 @@ def register() -> Any:
     category = body.get("category") or VisitorCategory.TRADE.value
     if category not in {c.value for c in SELF_CATEGORIES}:
         raise ValidationError("category", _("Please choose a visitor category."))
-    language = body.get("language")
-    if not isinstance(language, str) or language not in current_app.config["LANGUAGES"]:
-        language = str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    language = _language(body)
     card = None
     if body.get("capture_id") is not None:
         try:
@@ -320,76 +273,77 @@ def register() -> Any:
     if card is not None:
         contact = services.clean_contact(fields, show.phone_region)
         services.confirm_capture(db.session, card, registration, contact)
-    badge_ref = _issue_badge(registration)
+    badge = badges.issue_badge(db.session, registration, current_user)
     db.session.commit()
     return jsonify(
         registration_id=registration.id,
         name=registration.person.full_name,
         returning=not registration.is_new_person,
-        badge=badge_ref,
-        badge_url=url_for("kiosk.badge", token=_badge_token(registration)),
+        badge=badge.id,
+        print_url=url_for("kiosk.print_badge", token=_badge_token(badge)),
     )
 
 
 # -- badges ------------------------------------------------------------------------------------
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="kiosk-badge")
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def _badge_token(registration: Registration) -> str:
-    return _serializer().dumps({"r": registration.id, "u": current_user.id})
+def _badge_token(badge: Badge) -> str:
+    """A link to print the badge just issued, for this kiosk device and a few minutes."""
+    return _serializer("kiosk-badge").dumps({"b": badge.id, "u": current_user.id})
 
 
-def _badges_services() -> Any:
+def _kiosk_badge(token: str, salt: str) -> Badge:
+    """Return the active badge a token of this kiosk names; raise NotFound otherwise."""
+    expired = NotFound(_("This badge link has expired."))
     try:
-        from expo_crm.badges import services as badges
-    except ImportError:
-        return None
-    return badges if hasattr(badges, "issue_badge") and hasattr(badges, "badge_pdf") else None
+        data = _serializer(salt).loads(token, max_age=BADGE_LINK_SECONDS)
+    except BadSignature as exc:
+        raise expired from exc
+    if not isinstance(data, dict) or data.get("u") != current_user.id:
+        raise expired
+    try:
+        badge = badges.get_badge(db.session, str(data.get("b")))
+    except NotFound as exc:
+        raise expired from exc
+    if not badge.is_active:
+        raise expired
+    return badge
 
 
-def _issue_badge(registration: Registration) -> str | None:
-    """Issue the visitor's badge through the badges domain (when it is installed)."""
-    badges = _badges_services()
-    if badges is None:
-        return None
-    badge = badges.issue_badge(db.session, registration)
-    return str(getattr(badge, "code", None) or getattr(badge, "number", None) or badge.id)
+@bp.post("/badge/<token>/print")
+@roles(*KIOSK_ROLES)
+def print_badge(token: str) -> Any:
+    """Count a print of the badge this kiosk issued minutes ago (nobody else's); answer with
+    the link to its PDF and, from the second print on, the reprint warning."""
+    badge = _kiosk_badge(token, "kiosk-badge")
+    with force_locale(_language(request.get_json(silent=True))):
+        warning = badges.record_print(db.session, badge)
+    count = badge.print_count
+    db.session.commit()
+    pdf_token = _serializer("kiosk-badge-pdf").dumps(
+        {"b": badge.id, "u": current_user.id, "n": count}
+    )
+    return jsonify(
+        print_count=count,
+        warning=warning,
+        pdf_url=url_for("kiosk.badge_pdf", token=pdf_token),
+    )
 
 
 @bp.get("/badge/<token>.pdf")
 @roles(*KIOSK_ROLES)
-def badge(token: str) -> Response:
-    """The badge PDF of a visitor this kiosk registered minutes ago (nobody else's)."""
-    try:
-        data = _serializer().loads(token, max_age=BADGE_LINK_SECONDS)
-    except BadSignature as exc:
-        raise NotFound(_("This badge link has expired.")) from exc
-    if data.get("u") != current_user.id:
-        raise NotFound(_("This badge link has expired."))
-    registration = services.get_registration(db.session, int(data["r"]))
-    badges = _badges_services()
-    if badges is not None:
-        badge_row = badges.issue_badge(db.session, registration)
-        pdf = badges.badge_pdf(badge_row)
-        db.session.commit()
-    else:
-        pdf = _fallback_badge_pdf(registration)
+def badge_pdf(token: str) -> Response:
+    """The PDF of a print counted by ``print_badge`` (showing it again counts nothing)."""
+    badge = _kiosk_badge(token, "kiosk-badge-pdf")
     return Response(
-        pdf,
+        badges.badge_pdf(badge),
         mimetype="application/pdf",
         headers={
-            "Content-Disposition": f"inline; filename=badge-{registration.id}.pdf",
+            "Content-Disposition": f"inline; filename=badge-{badge.id}.pdf",
             "Cache-Control": "no-store",
         },
     )
-
-
-def _fallback_badge_pdf(registration: Registration) -> bytes:
-    """A plain name badge, used until the badges domain provides ``badge_pdf``."""
-    from weasyprint import HTML
-
-    html = render_template("kiosk/badge_fallback.html", registration=registration)
-    return bytes(HTML(string=html).write_pdf())

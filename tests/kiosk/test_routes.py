@@ -1,4 +1,4 @@
-"""The kiosk's JSON endpoints: capture, code, register, badge; roles and bad input."""
+"""The kiosk's JSON endpoints: capture, code, register, print; roles and bad input."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import func, select
 
-from expo_crm import kiosk_app
 from expo_crm.auth.roles import Role
+from expo_crm.badges.models import Badge
 from expo_crm.directory.models import Company, Person
+from expo_crm.kiosk import routes as kiosk_routes
 from expo_crm.visitors import services
 from expo_crm.visitors.models import CardCapture, ConsentRecord, Registration, RegistrationSource
 
@@ -48,8 +49,8 @@ def fake_ocr(monkeypatch):
             raise FakeImageError("This file is not a photo we can read (JPEG or PNG).")
         return readings.get(image, FakeReading())
 
-    monkeypatch.setattr(kiosk_app, "read_card", read)
-    monkeypatch.setattr(kiosk_app, "_card_image_error", lambda: FakeImageError)
+    monkeypatch.setattr(kiosk_routes, "read_card", read)
+    monkeypatch.setattr(kiosk_routes, "_card_image_error", lambda: FakeImageError)
     return readings
 
 
@@ -110,7 +111,10 @@ def test_capture_then_register_then_badge(as_role, create_show, db, fake_ocr, ap
     assert by_field["title"].corrected == 1
     assert by_field["name"].corrected == 0
 
-    pdf = client.get(done.json["badge_url"])
+    printed = client.post(done.json["print_url"], json={"language": "en"})
+    assert printed.status_code == 200, printed.json
+    assert printed.json["warning"] is None
+    pdf = client.get(printed.json["pdf_url"])
     assert pdf.status_code == 200
     assert pdf.data.startswith(b"%PDF")
 
@@ -212,10 +216,58 @@ def test_kiosk_cannot_use_another_kiosks_capture_or_badge(as_role, create_show, 
         "/kiosk/register",
         json={"capture_id": card_id, "fields": {"name": "Ana"}, "answers": ANSWERS},
     )
-    badge_url = done.json["badge_url"]
+    print_url = done.json["print_url"]
+    pdf_url = first.post(print_url).json["pdf_url"]
     other = login(create_user(Role.KIOSK))
-    assert other.get(badge_url).status_code == 404
+    assert other.post(print_url).status_code == 404
+    assert other.get(pdf_url).status_code == 404
     assert other.get("/kiosk/badge/forged.pdf").status_code == 404
+    assert other.post("/kiosk/badge/forged/print").status_code == 404
+    assert db.get(Badge, done.json["badge"]).print_count == 1  # only the first kiosk's print
+
+
+def test_kiosk_prints_are_counted_and_a_second_one_is_warned_as_a_reprint(as_role, create_show, db):
+    create_show()
+    client = as_role(Role.KIOSK)
+    done = client.post(
+        "/kiosk/register", json={"fields": {"name": "Ana Silva"}, "answers": ANSWERS}
+    ).json
+    badge = db.get(Badge, done["badge"])
+    assert badge.registration_id == done["registration_id"]
+    assert badge.print_count == 0  # issued once, not printed yet
+
+    first = client.post(done["print_url"], json={"language": "en"})
+    assert first.json["print_count"] == 1
+    assert first.json["warning"] is None
+    second = client.post(done["print_url"], json={"language": "en"})
+    assert second.json["print_count"] == 2
+    assert second.json["warning"] == "This badge was already printed once."
+    in_chinese = client.post(done["print_url"], json={"language": "zh_Hans_CN"})
+    assert in_chinese.json["warning"] == "此胸卡已打印过两次。"
+    db.refresh(badge)
+    assert badge.print_count == 3
+    assert badge.last_printed_at is not None
+    # showing a counted print's PDF again counts nothing
+    for _ in range(2):
+        assert client.get(second.json["pdf_url"]).data.startswith(b"%PDF")
+    db.refresh(badge)
+    assert badge.print_count == 3
+    assert db.scalar(select(func.count(Badge.id))) == 1  # one badge, printed three times
+
+
+def test_a_revoked_badge_is_not_printed_from_its_old_link(as_role, create_show, db):
+    from expo_crm.badges import services as badges
+
+    create_show()
+    client = as_role(Role.KIOSK)
+    done = client.post(
+        "/kiosk/register", json={"fields": {"name": "Ana Silva"}, "answers": ANSWERS}
+    ).json
+    pdf_url = client.post(done["print_url"]).json["pdf_url"]
+    badges.revoke_badge(db, db.get(Badge, done["badge"]), None, "lost")
+    db.commit()
+    assert client.post(done["print_url"]).status_code == 404
+    assert client.get(pdf_url).status_code == 404
 
 
 @pytest.mark.parametrize("url", ["/visitors/", "/companies", "/visitors/duplicates"])
