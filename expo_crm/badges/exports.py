@@ -57,7 +57,11 @@ def vcard(card: dict[str, Any]) -> str:
         lines.append(f"TEL;TYPE=WORK:{vcard_escape(card['phone'])}")
     if card.get("country"):
         lines.append(f"ADR;TYPE=WORK:;;;;;;{vcard_escape(card['country'])}")
-    note = " / ".join(x for x in (card.get("rating") or "", card.get("notes") or "") if x)
+    note = " / ".join(
+        x
+        for x in (card.get("rating_label") or card.get("rating") or "", card.get("notes") or "")
+        if x
+    )
     if note:
         lines.append(f"NOTE:{vcard_escape(note)}")
     lines.append("END:VCARD")

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from expo_crm.badges.models import BadgeSize, LeadQuestionKind, LeadRating
+from expo_crm.labels import choices
 
 COLOUR = Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Give a colour as #rrggbb."))
 SIZE_CHOICES = [(s.value, s.label) for s in BadgeSize]
@@ -53,27 +54,12 @@ class BulkForm(FlaskForm):
 
 class QuestionForm(FlaskForm):
     text = StringField(_l("Question"), validators=[DataRequired(), Length(max=300)])
-    kind = SelectField(
-        _l("Answer"),
-        choices=[
-            (LeadQuestionKind.TEXT.value, _l("Free text")),
-            (LeadQuestionKind.CHOICE.value, _l("One of a list")),
-            (LeadQuestionKind.YESNO.value, _l("Yes or no")),
-        ],
-    )
+    kind = SelectField(_l("Answer"), choices=lambda: choices(LeadQuestionKind))
     choices = TextAreaField(_l("Answers offered (one per line)"), validators=[Optional()])
 
 
 class LeadForm(FlaskForm):
     """Rating and notes; answers to the exhibitor's questions are read as ``q<id>`` fields."""
 
-    rating = RadioField(
-        _l("Rating"),
-        choices=[
-            (LeadRating.HOT.value, _l("Hot")),
-            (LeadRating.WARM.value, _l("Warm")),
-            (LeadRating.COLD.value, _l("Cold")),
-        ],
-        validators=[Optional()],
-    )
+    rating = RadioField(_l("Rating"), choices=lambda: choices(LeadRating), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])

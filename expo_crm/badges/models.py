@@ -6,11 +6,13 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expo_crm.db import enum_column, utcnow
 from expo_crm.extensions import Model
+from expo_crm.labels import register_labels
 from expo_crm.visitors.models import VisitorCategory
 
 
@@ -130,6 +132,18 @@ class LeadQuestionKind(enum.StrEnum):
     TEXT = "text"
     CHOICE = "choice"
     YESNO = "yesno"
+
+
+register_labels(
+    {
+        LeadRating.HOT: _l("Hot"),
+        LeadRating.WARM: _l("Warm"),
+        LeadRating.COLD: _l("Cold"),
+        LeadQuestionKind.TEXT: _l("Free text"),
+        LeadQuestionKind.CHOICE: _l("One of a list"),
+        LeadQuestionKind.YESNO: _l("Yes or no"),
+    }
+)
 
 
 class LeadQuestion(Model):

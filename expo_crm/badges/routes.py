@@ -39,6 +39,7 @@ from expo_crm.errors import NotFound, ValidationError
 from expo_crm.extensions import db
 from expo_crm.i18n import current_locale_key
 from expo_crm.jobs import services as job_services
+from expo_crm.labels import label
 from expo_crm.shows.models import Show
 from expo_crm.shows.services import current_show, get_show, list_shows
 from expo_crm.visitors.models import Registration, VisitorCategory
@@ -424,8 +425,7 @@ def lead_scanner() -> str | Response:
     company_id = _company_id()
     return render_template(
         "badges/lead_scanner.html",
-        recent=services.company_leads(db.session, company_id)[:10],
-        card=services.lead_card,
+        recent=[_card(lead) for lead in services.company_leads(db.session, company_id)[:10]],
     )
 
 
@@ -475,6 +475,11 @@ def capture_batch() -> Response:
     return jsonify({"results": results})
 
 
+def _card(lead: Lead) -> dict[str, Any]:
+    """What the exhibitor may see of a lead, its rating as a word of their language."""
+    return dict(services.lead_card(lead), rating_label=label(lead.rating))
+
+
 def _lead_json(lead: Lead) -> dict[str, Any]:
     card = services.lead_card(lead)
     card["scanned_at"] = card["scanned_at"].isoformat()
@@ -491,7 +496,7 @@ def leads() -> str | Response:
     shows = list_shows(db.session)
     show = _show()
     records = services.company_leads(db.session, company_id, show.id)
-    cards = [services.lead_card(lead) for lead in records]
+    cards = [_card(lead) for lead in records]
     asked = services.questions(db.session, company_id)
     fmt = request.args.get("format")
     name = f"leads-{show.code}"
@@ -518,7 +523,7 @@ def leads() -> str | Response:
                 c["email"],
                 c["phone"],
                 c["title"],
-                c["rating"],
+                c["rating_label"],
                 c["notes"],
                 c["scanned_at"],
                 *[c["answers"].get(str(q.id), "") for q in asked],

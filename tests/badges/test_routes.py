@@ -356,7 +356,7 @@ def test_lead_form_and_vcard(db, as_role, create_registration) -> None:
     card = client.get("/badges/leads?format=vcf").text
     assert "BEGIN:VCARD\r\nVERSION:3.0\r\n" in card
     assert "TEL;TYPE=WORK:+5511999990000" in card
-    assert "NOTE:hot / Call\\; back\\, soon" in card
+    assert "NOTE:Hot / Call\\; back\\, soon" in card
     assert client.get("/badges/leads/capture").status_code == 405
     bad = client.post(
         "/badges/leads/capture", json={"code": "nonsense"}, headers={"Accept": "application/json"}
