@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from babel import Locale
@@ -82,11 +83,24 @@ def current_locale_key() -> str:
     return "zh_Hans_CN" if locale and locale.language == "zh" else "en"
 
 
-def money(amount: Decimal | None, currency: str) -> str:
-    """Format an amount in the current locale: ``€1,234.50`` / ``€1,234.50`` / ``US$1,234.50``."""
+def money(amount: Decimal | int | None, currency: str, whole: bool = False) -> str:
+    """Format an amount in the current locale: ``€1,234.50`` / ``US$1,234.50``; ``whole``
+    rounds to whole units (``R$1,378,206``) where a headline figure has little room."""
     if amount is None:
         return ""
-    return format_currency(amount, currency)
+    if not whole:
+        return format_currency(amount, currency)
+    units = Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return format_currency(units, currency, format=_whole_pattern(), currency_digits=False)
+
+
+def _whole_pattern() -> str:
+    """The locale's currency pattern without its decimals (``¤#,##0.00`` -> ``¤#,##0``)."""
+    from flask_babel import get_locale
+
+    locale = get_locale() or _locale("en")
+    pattern = locale.currency_formats["standard"].pattern
+    return re.sub(r"\.0+", "", pattern)
 
 
 def init_app(app: Flask) -> None:

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from statistics import median
 
+from flask_babel import format_decimal, format_percent
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -43,6 +45,7 @@ from expo_crm.db import money
 from expo_crm.directory.models import Company
 from expo_crm.exhibitors.models import Contract
 from expo_crm.followup import engagement, facts
+from expo_crm.i18n import money as money_text
 from expo_crm.labels import register_labels
 from expo_crm.shows.models import Show
 
@@ -146,7 +149,7 @@ class CompanyValue:
     current: Decimal
     potential: Decimal
     editions: int  #: editions exhibited up to the reference edition
-    reasons: list[str]
+    reasons: list[str]  #: how the potential was estimated, in the reader's language
     quadrant: Quadrant | None = None
 
 
@@ -199,18 +202,34 @@ def company_values(session: Session, show: Show) -> list[CompanyValue]:
         rows.sort()
         current = next((r for o, r, _a in rows if o == this), Decimal(0))
         base = current or rows[-1][1]
-        reasons = [f"base {money(base)} ({'this edition' if current else 'last edition'})"]
+        reasons = [
+            _("base %(amount)s (this edition)", amount=money_text(base, show.currency))
+            if current
+            else _("base %(amount)s (last edition)", amount=money_text(base, show.currency))
+        ]
         potential = base
         if len(rows) >= 2:
             delta_m2 = rows[-1][2] - rows[-2][2]
             if delta_m2:
                 trend = money(delta_m2 * per_m2)
                 potential += trend
-                reasons.append(f"area trend {delta_m2:+} m² → {trend:+}")
+                reasons.append(
+                    _(
+                        "area trend %(area)s m² → %(amount)s",
+                        area=format_decimal(delta_m2, "+#,##0.##;-#,##0.##"),
+                        amount=("+" if trend > 0 else "") + money_text(trend, show.currency),
+                    )
+                )
         people = min(staff.get(company_id, 0), STAFF_CAP)
         if people:
             potential *= 1 + STAFF_UPLIFT * people
-            reasons.append(f"{people} staff visiting booths → +{STAFF_UPLIFT * people:.0%}")
+            reasons.append(
+                _(
+                    "%(people)s staff visiting booths → +%(uplift)s",
+                    people=people,
+                    uplift=format_percent(STAFF_UPLIFT * people),
+                )
+            )
         values.append(
             CompanyValue(
                 company_id=company_id,
