@@ -8,9 +8,10 @@ from datetime import date
 from sqlalchemy import func, select
 
 from expo_crm.auth.roles import Role
-from expo_crm.badges import demo, services
+from expo_crm.badges import services
 from expo_crm.badges.models import Badge, CheckIn, Lead
-from expo_crm.demo import World
+from expo_crm.demo import badges as demo
+from expo_crm.demo.base import World
 
 
 def test_seed_badges_checkins_and_leads(

@@ -1,4 +1,4 @@
-"""The visitors demo seeder keeps what it promises (see expo_crm/visitors/demo.py)."""
+"""The visitors demo seeder keeps what it promises (see expo_crm/demo/visitors.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from expo_crm import demo
+from expo_crm.demo import visitors as visitors_demo
 from expo_crm.directory.models import Person
 from expo_crm.exhibitors.models import Contract, ContractStatus
 from expo_crm.shows.models import Show
-from expo_crm.visitors import demo as visitors_demo
 from expo_crm.visitors.models import ConsentKind, ConsentRecord, Registration, RegistrationSource
 
 

@@ -1,19 +1,13 @@
-"""A realistic demo database: a show series with past editions and the current one.
-
-Each domain adds its own part (booths and sales, registrations, badges, follow-up) through
-a ``seed(session, world)`` function in its ``demo.py``; this module builds the shared base
-(editions, companies with contacts, staff) and calls them in order.
-"""
+"""The demo's shared base: editions, staff, companies with contacts, and the :class:`World`
+the seeders of :mod:`expo_crm.demo` read and extend (names, latent interest, who books)."""
 
 from __future__ import annotations
 
-import importlib
 import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -46,8 +40,6 @@ DEMO_NAMES = {
     "kiosk1@expo.example": "Kiosk 1 · Hall A entrance",
     "scanner@expo.example": "Booth scanner",
 }
-#: Domain seeders, called in this order after the base is built.
-SEEDERS = ("exhibitors", "visitors", "badges", "followup")
 
 INDUSTRIES = [
     "Industrial automation",
@@ -218,7 +210,7 @@ COUNTRIES = ["BR"] * 6 + ["DE"] * 2 + ["US", "IT", "FR", "GB", "PL", "CN", "CN",
 
 @dataclass
 class World:
-    """What the base built, handed to each domain's seeder."""
+    """What the base built, handed to each seeder in turn."""
 
     rng: random.Random
     scale: int
@@ -238,6 +230,8 @@ class World:
     booked_after_visit: dict[int, set[int]] = field(default_factory=dict)
     #: Edition index → ids of lapsed exhibitors who come back at that edition.
     won_back: dict[int, set[int]] = field(default_factory=dict)
+    #: The demo's "today": what is past (paid, printed, admitted) and what is still ahead.
+    today: date = field(default_factory=date.today)
 
     @property
     def current(self) -> Show:
@@ -249,10 +243,12 @@ class World:
 
 
 def has_data(session: Session) -> bool:
+    """Whether the database holds any edition (the demo is built only into an empty one)."""
     return bool(session.scalar(select(func.count(Show.id))))
 
 
-def _person_name(rng: random.Random, country: str) -> tuple[str, str, str]:
+def person_name(rng: random.Random, country: str) -> tuple[str, str, str]:
+    """(first, last, full) name as people of that country write it."""
     """Return (first, last, full) as the person writes it."""
     if country == "CN":
         last, first = rng.choice(CHINESE_SURNAMES), rng.choice(CHINESE_GIVEN)
@@ -288,7 +284,8 @@ def _company_name(rng: random.Random, country: str, used: set[str]) -> str:
     return name
 
 
-def _slug(name: str, rng: random.Random) -> str:
+def slug(name: str, rng: random.Random) -> str:
+    """A short ASCII handle for a name (e-mail and domain parts); random if it has none."""
     ascii_part = "".join(c for c in normalize_company_name(name) if c.isascii() and c.isalnum())
     return (ascii_part or f"co{rng.randrange(10**6)}")[:20]
 
@@ -310,17 +307,17 @@ def interest_weight(world: World, company_id: int, strength: float = 1.0) -> flo
     return math.exp(strength * world.interest.get(company_id, 0.0))
 
 
-def build(
+def build_world(
     session: Session,
     *,
-    scale: int = 1,
-    seed: int = 2026,
-    progress: Callable[[str], Any] = print,
-    today: date | None = None,
-) -> dict[str, int]:
-    """Build the demo database; return counts of what was made. The caller commits."""
+    scale: int,
+    seed: int,
+    progress: Callable[[str], Any],
+    today: date,
+) -> World:
+    """Add the editions, staff and companies every seeder builds on; return the world.
+    The caller commits."""
     rng = random.Random(seed)
-    today = today or date.today()
     progress("Creating editions and staff…")
     shows = []
     current_year = today.year if today.month < 10 else today.year + 1
@@ -361,8 +358,7 @@ def build(
         country = rng.choice(COUNTRIES)
         name = _company_name(rng, country, used)
         exhibitor = i < n_exhibitors
-        slug = _slug(name, rng)
-        domain = f"{slug}{i}.example.com"
+        domain = f"{slug(name, rng)}{i}.example.com"
         activity = rng.choices(
             list(Activity), weights=[5, 3, 2, 1, 0.3, 1] if exhibitor else [2, 2, 3, 4, 0.3, 3]
         )[0]
@@ -385,14 +381,14 @@ def build(
     session.flush()
     for company in companies[:n_exhibitors]:
         for k in range(rng.randint(1, 3)):
-            first, last, full = _person_name(rng, company.country or "BR")
+            first, last, full = person_name(rng, company.country or "BR")
             session.add(
                 Person(
                     first_name=first,
                     last_name=last,
                     full_name=full,
                     company_id=company.id,
-                    email=f"{_slug(first, rng)}.{k}.{company.id}@{company.domain}".lower(),
+                    email=f"{slug(first, rng)}.{k}.{company.id}@{company.domain}".lower(),
                     phone=f"+55119{rng.randrange(10**7, 10**8)}",
                     country=company.country,
                     title=rng.choice(
@@ -422,11 +418,7 @@ def build(
         users=users,
         progress=progress,
         interest=interest,
+        today=today,
     )
     world.summary.update(editions=len(shows), companies=len(companies))
-    here = Path(__file__).parent
-    for domain in SEEDERS:
-        if (here / domain / "demo.py").exists():
-            importlib.import_module(f"expo_crm.{domain}.demo").seed(session, world)
-            session.flush()
-    return world.summary
+    return world

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,7 @@ from expo_crm.badges.models import (
     LeadQuestionKind,
     LeadRating,
 )
-from expo_crm.demo import World
+from expo_crm.demo.base import World
 from expo_crm.visitors.models import Registration
 
 GATES = ["North 1", "North 2", "South", "East (VIP)"]
@@ -47,7 +47,7 @@ def seed(session: Session, world: World) -> None:
     rng = world.rng
     world.progress("Issuing badges, gate check-ins and booth leads…")
     secret = str(current_app.config["SECRET_KEY"])
-    today = date.today()
+    today = world.today
     scanner_company = next(
         (u.company_id for u in world.users.values() if u.company_id is not None), None
     )

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from expo_crm.db import utcnow
+from expo_crm.demo.base import World
 from expo_crm.followup import prospects, segments, tasks
 from expo_crm.followup.models import (
     FollowUpTask,
@@ -18,7 +19,7 @@ from expo_crm.followup.models import (
 )
 
 
-def seed(session: Session, world: Any) -> None:
+def seed(session: Session, world: World) -> None:
     """Add the follow-up part of the demo (runs after exhibitors, visitors and badges)."""
     world.progress("Creating follow-up segments, tasks and interactions…")
     admin = world.users.get("admin@expo.example")

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from expo_crm.demo import World, _person_name, _slug, interest_weight
+from expo_crm.demo.base import World, interest_weight, person_name, slug
 from expo_crm.directory.models import Person
 from expo_crm.exhibitors.models import Contract
 from expo_crm.visitors.models import (
@@ -90,7 +90,7 @@ def seed(session: Session, world: World) -> None:
         staffing.extend(by_id[cid] for cid in sorted(booked) for _ in range(SCOUT_STAFF))
     new_people: list[dict[str, Any]] = []
     for i, company in enumerate(staffing):
-        first, last, full = _person_name(rng, company.country or "BR")
+        first, last, full = person_name(rng, company.country or "BR")
         free_mail = rng.random() < 0.15
         domain = rng.choice(["gmail.com", "qq.com", "hotmail.com"]) if free_mail else company.domain
         new_people.append(
@@ -99,7 +99,7 @@ def seed(session: Session, world: World) -> None:
                 "last_name": last,
                 "full_name": full,
                 "company_id": company.id,
-                "email": f"{_slug(first, rng)}.v{i}@{domain}".lower(),
+                "email": f"{slug(first, rng)}.v{i}@{domain}".lower(),
                 "phone": f"+55119{rng.randrange(10**7, 10**8)}" if rng.random() < 0.7 else None,
                 "country": company.country,
                 "title": rng.choice(

@@ -10,8 +10,9 @@ from itertools import combinations
 from sqlalchemy import func, select
 
 from expo_crm.auth.roles import Role
-from expo_crm.demo import World
-from expo_crm.exhibitors import demo, reports, services
+from expo_crm.demo import exhibitors as demo
+from expo_crm.demo.base import World
+from expo_crm.exhibitors import reports, services
 from expo_crm.exhibitors.models import (
     Booth,
     BoothStatus,
@@ -41,7 +42,7 @@ def test_demo_seed_builds_every_state(db, create_show, create_company, create_us
         users=users,
         progress=lambda _m: None,
     )
-    world.today = TODAY  # type: ignore[attr-defined]
+    world.today = TODAY
     demo.seed(db, world)
 
     def states(model, column) -> set:
