@@ -7,14 +7,18 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from expo_crm.auth.models import User
+from expo_crm.labels import register_codes
 from expo_crm.shows.services import get_show
 
 log = logging.getLogger(__name__)
 
 TASK = "expo_crm.badges.jobs:bulk_print_task"
+
+register_codes("job_result", {"badges": _l("Badges"), "reprints": _l("Of them reprints")})
 
 
 def bulk_print_task(

@@ -32,7 +32,7 @@ from pydantic import ValidationError as PydanticError
 from expo_crm.db import money
 from expo_crm.errors import ValidationError
 from expo_crm.exhibitors.models import BoothType
-from expo_crm.labels import register_labels
+from expo_crm.labels import register_codes, register_labels
 
 HUNDRED = Decimal(100)
 Percent = Field(ge=0, le=100)
@@ -166,6 +166,21 @@ def default_rules(show_starts_on: date) -> PriceRules:
     )
 
 
+#: What each pricing rule is called where a quote's lines are shown.
+register_codes(
+    "price_rule",
+    {
+        "base": _l("Base price"),
+        "open_sides": _l("Open-side premium"),
+        "early_bird": _l("Early-bird discount"),
+        "volume": _l("Volume discount"),
+        Category.MEMBER.value: _l("Association member discount"),
+        Category.RETURNING.value: _l("Returning exhibitor discount"),
+        Category.FIRST_TIME.value: _l("First-time exhibitor discount"),
+    },
+)
+
+
 @dataclass(frozen=True)
 class PriceLine:
     rule: str
@@ -204,7 +219,7 @@ def price_booth(
             "base",
             f"{area_m2} m² {booth_type.value.replace('_', ' ')} × {unit}",
             base,
-            {"price_per_m2": str(unit), "area_m2": str(area_m2)},
+            {"price_per_m2": str(unit), "area_m2": str(area_m2), "booth_type": booth_type.value},
         )
     ]
     extra = open_sides - 1
@@ -221,7 +236,7 @@ def price_booth(
     subtotal = sum((line.amount for line in lines), Decimal(0))
     running = subtotal
 
-    discounts: list[tuple[str, str, Decimal]] = []
+    discounts: list[tuple[str, str, Decimal, dict[str, str]]] = []
     if (
         rules.early_bird_deadline
         and rules.early_bird_percent
@@ -232,12 +247,20 @@ def price_booth(
                 "early_bird",
                 f"Early bird (until {rules.early_bird_deadline})",
                 rules.early_bird_percent,
+                {"until": rules.early_bird_deadline.isoformat()},
             )
         )
     reached = [t for t in rules.volume_tiers if area_m2 >= t.min_area_m2]
     if reached:
         tier = max(reached, key=lambda t: t.min_area_m2)
-        discounts.append(("volume", f"Volume ≥ {tier.min_area_m2} m²", tier.percent))
+        discounts.append(
+            (
+                "volume",
+                f"Volume ≥ {tier.min_area_m2} m²",
+                tier.percent,
+                {"min_area_m2": str(tier.min_area_m2)},
+            )
+        )
     labels = {
         Category.MEMBER: "Association member",
         Category.RETURNING: "Returning exhibitor",
@@ -246,11 +269,13 @@ def price_booth(
     for category in (Category.MEMBER, Category.RETURNING, Category.FIRST_TIME):
         percent = rules.category_percent.get(category)
         if category in categories and percent:
-            discounts.append((category.value, labels[category], percent))
+            discounts.append((category.value, labels[category], percent, {}))
 
-    for rule, label, percent in discounts:
+    for rule, label, percent, detail in discounts:
         amount = -money(running * percent / HUNDRED)
-        lines.append(PriceLine(rule, f"{label} −{percent} %", amount, {"percent": str(percent)}))
+        lines.append(
+            PriceLine(rule, f"{label} −{percent} %", amount, {"percent": str(percent), **detail})
+        )
         running += amount
     total = sum((line.amount for line in lines), Decimal(0))
     return Price(lines=lines, subtotal=subtotal, discount_total=total - subtotal, total=total)

@@ -44,6 +44,7 @@ from expo_crm.exhibitors.models import (
     InvoiceStatus,
     PaymentMethod,
 )
+from expo_crm.exhibitors.quote_words import line_words
 from expo_crm.exports import table_response
 from expo_crm.extensions import db
 from expo_crm.labels import label
@@ -365,6 +366,7 @@ def quote(quote_id: int) -> str:
     return render_template(
         "exhibitors/quote.html",
         quote=record,
+        words=line_words(record),
         show=record.booth.show,
         contract=contract,
         sign_form=SignForm(),
@@ -496,7 +498,13 @@ def invoices() -> str | Response:
         )
     page = db.paginate(query.options(selectinload(Invoice.company)), per_page=50, error_out=False)
     return render_template(
-        "exhibitors/invoices.html", show=show, shows=_shows(), page=page, q=q, status=status
+        "exhibitors/invoices.html",
+        show=show,
+        shows=_shows(),
+        page=page,
+        q=q,
+        status=status,
+        statuses=list(InvoiceStatus),
     )
 
 

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from expo_crm.followup.models import InteractionKind, TaskOutcome, TaskStatus
 from expo_crm.followup.prospects import DEFAULT_WEIGHTS, MAX_WEIGHT
-from expo_crm.labels import choices
+from expo_crm.labels import choices, label
 
 
 class SaveSegmentForm(FlaskForm):
@@ -76,7 +76,7 @@ def weights_form(data: dict[str, float] | None = None) -> FlaskForm:
             WeightsForm,
             name,
             FloatField(
-                name,
+                label(name, "prospect_signal"),
                 validators=[InputRequired(), NumberRange(0, MAX_WEIGHT)],
                 default=(data or DEFAULT_WEIGHTS)[name],
             ),

@@ -30,6 +30,7 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
@@ -40,6 +41,7 @@ from expo_crm.errors import ValidationError
 from expo_crm.exhibitors.models import Contract, Quote
 from expo_crm.followup import facts
 from expo_crm.followup.models import FollowUpTask, TaskStatus
+from expo_crm.labels import register_codes
 from expo_crm.shows.models import Show
 from expo_crm.visitors.models import Registration, VisitorCategory
 
@@ -48,6 +50,27 @@ log = logging.getLogger(__name__)
 BASES = ("area", "spend")
 EXHIBITOR_LISTS = ("exhibitors", "new", "lost", "upgraded", "downgraded", "rebooked", "converted")
 VISITOR_LISTS = ("visitors", "trade", "returning")
+
+register_codes(
+    "exhibitor_list",
+    {
+        "exhibitors": _l("Exhibitors"),
+        "new": _l("New exhibitors"),
+        "lost": _l("Lost exhibitors"),
+        "upgraded": _l("Upgraded exhibitors"),
+        "downgraded": _l("Downgraded exhibitors"),
+        "rebooked": _l("Rebooked exhibitors"),
+        "converted": _l("Visitors who became exhibitors"),
+    },
+)
+register_codes(
+    "visitor_list",
+    {
+        "visitors": _l("Unique visitors"),
+        "trade": _l("Trade visitors"),
+        "returning": _l("Returning visitors"),
+    },
+)
 
 
 @dataclass

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -40,6 +41,7 @@ from expo_crm.errors import ValidationError
 from expo_crm.exhibitors.models import Contract
 from expo_crm.followup import engagement, facts
 from expo_crm.followup.models import FollowupSettings
+from expo_crm.labels import register_codes
 from expo_crm.shows.models import Show
 from expo_crm.visitors.models import Registration, VisitorCategory
 
@@ -77,15 +79,28 @@ SENIOR_FUNCTIONS = (
     "procurement",
 )
 
+#: How each signal reads as a reason (``%(n)s``: the signal's value), translated when shown.
 REASON_TEXT = {
-    "visitors": "{value} distinct visitors",
-    "senior": "{value} senior or purchasing visitors",
-    "industry": "industry among the show's exhibitor industries",
-    "maker": "manufacturer or distributor",
-    "lapsed": "exhibited in the past, lapsed",
-    "scans": "{value} booth scans",
-    "returning": "visited {value} earlier editions",
+    "visitors": _l("%(n)s distinct visitors"),
+    "senior": _l("%(n)s senior or purchasing visitors"),
+    "industry": _l("industry among the show's exhibitor industries"),
+    "maker": _l("manufacturer or distributor"),
+    "lapsed": _l("exhibited in the past, lapsed"),
+    "scans": _l("%(n)s booth scans"),
+    "returning": _l("visited %(n)s earlier editions"),
 }
+register_codes(
+    "prospect_signal",
+    {
+        "visitors": _l("Visitors"),
+        "senior": _l("Senior or purchasing visitors"),
+        "industry": _l("Industry among the exhibitors'"),
+        "maker": _l("Manufacturer or distributor"),
+        "lapsed": _l("Lapsed exhibitor"),
+        "scans": _l("Booth scans"),
+        "returning": _l("Earlier editions visited"),
+    },
+)
 
 
 @dataclass(slots=True)
@@ -105,9 +120,8 @@ class Prospect:
         for signal in SIGNALS:
             points = _points(self.signals[signal], signal, self.weights)
             if points:
-                found.append(
-                    (signal, REASON_TEXT[signal].format(value=self.signals[signal]), points)
-                )
+                text = str(REASON_TEXT[signal]) % {"n": self.signals[signal]}
+                found.append((signal, text, points))
         return found
 
     @property

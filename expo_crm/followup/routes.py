@@ -39,6 +39,8 @@ from expo_crm.followup.forms import (
     weights_form,
 )
 from expo_crm.followup.models import TaskStatus
+from expo_crm.i18n import current_locale_key
+from expo_crm.labels import label
 from expo_crm.shows.models import Show
 from expo_crm.shows.services import get_show
 
@@ -113,8 +115,19 @@ def dashboard() -> str:
         },
         "revenue": [float(k.revenue) for k in trend],
         "rebooking": [k.rebooking_rate for k in trend],
-        #: [tier, companies] from VIP down (a list: JSON objects lose their order).
-        "pyramid": [[t.value, int(pyramid.tiers[t]["companies"])] for t in value.Tier],
+        #: [tier, companies, label] from VIP down (a list: JSON objects lose their order).
+        "pyramid": [[t.value, int(pyramid.tiers[t]["companies"]), label(t)] for t in value.Tier],
+        #: What the charts call their series, in the reader's language.
+        "labels": {
+            "exhibitors": _("Exhibitors"),
+            "new": _("New"),
+            "lost": _("Lost"),
+            "upgraded": _("Upgraded"),
+            "downgraded": _("Downgraded"),
+            "revenue": _("Revenue"),
+            "rebooking": _("Rebooking rate"),
+            "companies": _("Companies"),
+        },
         "links": {
             "exhibitors": url_for("followup.exhibitor_list", show_code="__SHOW__", kind="__KIND__"),
             "visitors": url_for("followup.visitor_list", show_code="__SHOW__", kind="visitors"),
@@ -220,13 +233,13 @@ def company_value(show_code: str) -> Any:
             ("company_id", "Company id"),
         ]
         return exports.rows_export(rows, columns, f"{show.code}-value", fmt)
-    counts = {q.value: sum(1 for v in values if v.quadrant is q) for q in value.Quadrant}
+    counts = {q: sum(1 for v in values if v.quadrant is q) for q in value.Quadrant}
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     return render_template(
         "followup/value.html",
         show=show,
         counts=counts,
-        quadrant=quadrant,
+        quadrant=next((q for q in value.Quadrant if q.value == quadrant), None),
         page=Page(rows[(page - 1) * PER_PAGE : page * PER_PAGE], page, PER_PAGE, len(rows)),
     )
 
@@ -300,6 +313,8 @@ def segment_builder() -> Any:
         shows=facts.editions(db.session),
         filters=filters,
         options=segments.filter_options(db.session, show),
+        value_labels=segments.value_labels(db.session, show, current_locale_key()),
+        dimension_of=segments.FILTER_DIMENSION,
         counts=counts,
         page=Page(rows, number, PER_PAGE, counts["total"]),
         saved=segments.list_segments(db.session),
@@ -491,7 +506,11 @@ def _task_page(query: Select, title: str, name: str) -> Any:
     if fmt := export_format():
         return exports.query_export(db.session, query, TASK_COLUMNS, name, fmt)
     return render_template(
-        "followup/tasks.html", page=paginate(query), title=title, today=date.today()
+        "followup/tasks.html",
+        page=paginate(query),
+        title=title,
+        today=date.today(),
+        statuses=list(TaskStatus),
     )
 
 

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -32,7 +33,9 @@ from expo_crm.errors import Conflict, NotFound, ValidationError
 from expo_crm.followup import engagement, facts
 from expo_crm.followup.models import SavedSegment
 from expo_crm.followup.optouts import marketing_withdrawn
+from expo_crm.labels import label, register_codes
 from expo_crm.shows.models import Show
+from expo_crm.visitors import questionnaire
 from expo_crm.visitors.models import ConsentKind, ConsentRecord, Registration, VisitorCategory
 
 log = logging.getLogger(__name__)
@@ -293,6 +296,30 @@ def get_segment(session: Session, segment_id: int) -> SavedSegment:
 def delete_segment(session: Session, segment: SavedSegment) -> None:
     session.delete(segment)
     session.flush()
+
+
+register_codes(
+    "segment_dimension",
+    {
+        "category": _l("Category"),
+        "industry": _l("Industry"),
+        "country": _l("Country"),
+        "job_function": _l("Job function"),
+        "purchasing_role": _l("Purchasing role"),
+    },
+)
+#: The breakdown dimension each list filter selects on.
+FILTER_DIMENSION = dict(zip(LIST_FIELDS, ("category", "industry", "job_function",
+                                           "purchasing_role", "country"), strict=True))  # fmt: skip
+
+
+def value_labels(session: Session, show: Show, language: str) -> dict[str, dict[str, str]]:
+    """Return, per dimension, what each stored value reads as in ``language``: categories by
+    their labels, questionnaire answers by the edition's option labels (countries are codes)."""
+    answers = questionnaire.answer_labels(session, show, language)
+    found = {name: dict(answers.get(name, {})) for name in BREAKDOWNS}
+    found["category"] = {c.value: label(c) for c in VisitorCategory}
+    return found
 
 
 def filter_options(session: Session, show: Show) -> dict[str, list[str]]:

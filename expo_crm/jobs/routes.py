@@ -12,6 +12,7 @@ from expo_crm.auth.roles import Role, roles
 from expo_crm.extensions import db
 from expo_crm.jobs import services
 from expo_crm.jobs.models import Job
+from expo_crm.labels import label
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
@@ -36,6 +37,8 @@ def status_payload(job: Job) -> dict:
         "percent": job.percent,
         "message": job.message,
         "result": job.result,
+        #: What each result figure is, in the reader's language.
+        "result_labels": {key: label(key, "job_result") for key in job.result or {}},
         "error": job.error,
         "finished": job.finished,
         "download": bool(job.result_file),

@@ -112,6 +112,15 @@ def questions_for(session: Session, show: Show) -> list[Question]:
     return [q for q in _inherited(session, show) if q.active]
 
 
+def answer_labels(session: Session, show: Show, language: str) -> dict[str, dict[str, str]]:
+    """Return, per question key, what each stored answer (an option's value) reads as in
+    ``language``: answers are kept as values, people read them as the option's label."""
+    return {
+        q.key: {str(o["value"]): q.option_text(str(o["value"]), language) for o in q.options or []}
+        for q in questions_for(session, show)
+    }
+
+
 def _inherited(session: Session, show: Show) -> list[Question]:
     earlier = session.scalars(
         select(Show).where(Show.starts_on < show.starts_on).order_by(Show.starts_on.desc())

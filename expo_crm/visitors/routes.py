@@ -8,12 +8,14 @@ from flask import (
     Blueprint,
     Response,
     flash,
+    g,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -24,6 +26,7 @@ from expo_crm.errors import NotFound, ValidationError
 from expo_crm.exports import table_response
 from expo_crm.extensions import db
 from expo_crm.i18n import current_locale_key
+from expo_crm.labels import register_codes
 from expo_crm.shows.services import current_show, get_show, list_shows
 from expo_crm.visitors import services
 from expo_crm.visitors.forms import MergeDuplicateForm, PreregistrationForm, QuestionForm
@@ -36,6 +39,7 @@ from expo_crm.visitors.models import (
     VisitorCategory,
 )
 from expo_crm.visitors.questionnaire import (
+    answer_labels,
     customize,
     format_options,
     parse_options,
@@ -44,6 +48,22 @@ from expo_crm.visitors.questionnaire import (
 )
 
 bp = Blueprint("visitors", __name__, url_prefix="/visitors")
+
+
+@bp.app_template_filter("answer")
+def answer_text(value: Any, key: str) -> str:
+    """Show a stored answer to question ``key`` (an option's value, also the industry typed on
+    a company) as the current edition's questionnaire words it in the reader's language;
+    other text is shown as it is."""
+    if not value:
+        return ""
+    words = g.get("answer_words")
+    if words is None:
+        show = current_show(db.session)
+        words = answer_labels(db.session, show, current_locale_key()) if show else {}
+        g.answer_words = words
+    return str(words.get(key, {}).get(str(value), value))
+
 
 ORGANIZERS = (Role.SALES,)
 MERGERS = (Role.SALES, Role.ONSITE)
@@ -222,6 +242,20 @@ def edit_question(question_id: int | None = None) -> Any:
 
 
 # -- accuracy ----------------------------------------------------------------------------------
+
+
+register_codes(
+    "card_field",
+    {
+        "name": _l("Name"),
+        "title": _l("Title"),
+        "company": _l("Company"),
+        "emails": _l("Emails"),
+        "phones": _l("Phones"),
+        "website": _l("Website"),
+        "address": _l("Address"),
+    },
+)
 
 
 @bp.get("/accuracy")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import http.client
 import io
 import json
-import re
 import time
 import urllib.parse
 import uuid
@@ -224,10 +223,16 @@ class Page:
     links: list[str] = field(default_factory=list)
     forms: list[Form] = field(default_factory=list)
     text: list[str] = field(default_factory=list)  #: visible text nodes
+    #: (element path, text) of each visible text node: "body main table tbody tr td.num"
+    placed: list[tuple[str, str]] = field(default_factory=list)
 
 
 class _PageParser(HTMLParser):
     SILENT = frozenset({"script", "style", "template", "noscript", "title"})
+    VOID = frozenset(
+        {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+         "track", "wbr"}
+    )  # fmt: skip
 
     def __init__(self, url: str) -> None:
         super().__init__(convert_charrefs=True)
@@ -238,9 +243,12 @@ class _PageParser(HTMLParser):
         self.option_text = ""
         self.textarea: Field | None = None
         self.silent = 0
+        self.open: list[str] = []  #: open elements as "tag.class.class"
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: (v or "") for k, v in attrs}
+        if tag not in self.VOID:
+            self.open.append(".".join([tag, *a.get("class", "").split()]))
         if tag in self.SILENT:
             self.silent += 1
         if tag in ("a", "area") and a.get("href"):
@@ -279,6 +287,9 @@ class _PageParser(HTMLParser):
             self.form.fields.append(self.textarea)
 
     def handle_endtag(self, tag: str) -> None:
+        names = [entry.split(".", 1)[0] for entry in self.open]
+        if tag in names:  # close it and whatever was left open inside it
+            del self.open[len(names) - 1 - names[::-1].index(tag) :]
         if tag in self.SILENT and self.silent:
             self.silent -= 1
         if tag == "form":
@@ -308,6 +319,7 @@ class _PageParser(HTMLParser):
             self.textarea.value += data
         if not self.silent and data.strip():
             self.page.text.append(data.strip())
+            self.page.placed.append((" ".join(self.open), data.strip()))
 
 
 def parse(html: str, url: str) -> Page:
@@ -556,8 +568,9 @@ class Crawler:
     def follow_job(self, url: str, started_from: str) -> None:
         """Poll a job's status until it finishes, then download its result."""
         path = self.browser.path(url)
-        page = self.read(self.fetch("GET", path, started_from, lambda: self.browser.get(path)),
-                         started_from)  # fmt: skip
+        self.read(
+            self.fetch("GET", path, started_from, lambda: self.browser.get(path)), started_from
+        )
         status_url = path.rstrip("/") + "/status"
         started = time.monotonic()
         state: dict[str, Any] = {}
@@ -580,19 +593,3 @@ class Crawler:
                      str(state.get("message") or state.get("error") or ""), download,
                      time.monotonic() - started)  # fmt: skip
         self.report.jobs.append(run)
-        del page
-
-
-def link_text(page: Page) -> str:
-    return " ".join(page.text)
-
-
-NUMBER_WITHOUT_SEPARATORS = re.compile(r"(?<![\w.,/:#+-])(?:\d{4,}\.\d{1,2}|\d{5,})(?![\w.,-])")
-
-
-def unformatted_amounts(url: str, page: Page) -> list[str]:
-    """Amounts printed as Python writes them (``24577.95``), not as people read them."""
-    found = sorted(
-        {m.group(0) for text in page.text for m in NUMBER_WITHOUT_SEPARATORS.finditer(text)}
-    )
-    return [f"unformatted amount {value}" for value in found[:5]]

@@ -31,7 +31,7 @@
     data: {
       labels: data.editions,
       datasets: kinds.map(function (kind) {
-        return { label: kind, kind: kind, data: data.series[kind] };
+        return { label: data.labels[kind], kind: kind, data: data.series[kind] };
       })
     },
     options: clickable(function (dataset, index) {
@@ -44,19 +44,22 @@
     data: {
       labels: data.editions,
       datasets: [
-        { label: "revenue", data: data.revenue, yAxisID: "y" },
-        { label: "rebooking rate", data: data.rebooking, yAxisID: "rate" }
+        { label: data.labels.revenue, kind: "exhibitors", data: data.revenue, yAxisID: "y" },
+        { label: data.labels.rebooking, kind: "rebooked", data: data.rebooking, yAxisID: "rate" }
       ]
     },
     options: Object.assign(clickable(function (dataset, index) {
-      go(links.exhibitors, { "__SHOW__": data.editions[index], "__KIND__": dataset.label === "revenue" ? "exhibitors" : "rebooked" });
+      go(links.exhibitors, { "__SHOW__": data.editions[index], "__KIND__": dataset.kind });
     }), { scales: { y: { beginAtZero: true }, rate: { position: "right", min: 0, max: 1 } } })
   });
 
-  var tiers = data.pyramid.map(function (pair) { return pair[0]; });
+  var tiers = data.pyramid.map(function (row) { return row[0]; });
   new Chart(document.getElementById("chart-pyramid"), {
     type: "bar",
-    data: { labels: tiers, datasets: [{ label: "companies", data: data.pyramid.map(function (pair) { return pair[1]; }) }] },
+    data: {
+      labels: data.pyramid.map(function (row) { return row[2]; }),
+      datasets: [{ label: data.labels.companies, data: data.pyramid.map(function (row) { return row[1]; }) }]
+    },
     options: Object.assign(clickable(function (dataset, index) {
       go(links.pyramid, { "__TIER__": tiers[index] });
     }), { indexAxis: "y" })
