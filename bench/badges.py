@@ -105,7 +105,7 @@ def main() -> int:
     parser.add_argument("--naive", type=int, default=40)
     args = parser.parse_args()
 
-    from expo_crm.badges import pdf, services
+    from expo_crm.badges import pdf, printing
     from expo_crm.extensions import db
     from expo_crm.shows.models import Show
 
@@ -113,15 +113,15 @@ def main() -> int:
     print(f"machine load (1-min average, 2 cores): {os.getloadavg()[0]:.1f}")
     with app.test_request_context():
         show = db.session.query(Show).one()
-        badges = services.bulk_badges(db.session, show)
+        badges = printing.bulk_badges(db.session, show)
         db.session.commit()
 
         # Single badge through the service the kiosk calls: warm up once, as a server would.
-        services.badge_pdf(badges[0])
+        printing.badge_pdf(badges[0])
         times, cpu = [], []
         for badge in badges[1 : args.single + 1]:
             started, cpu_started = time.perf_counter(), time.process_time()
-            document = services.badge_pdf(badge)
+            document = printing.badge_pdf(badge)
             times.append(time.perf_counter() - started)
             cpu.append(time.process_time() - cpu_started)
             assert document.startswith(b"%PDF")
@@ -132,7 +132,7 @@ def main() -> int:
             f" CPU median {statistics.median(cpu) * 1000:.0f} ms"
         )
 
-        faces = [services.badge_face(db.session, badge) for badge in badges[: args.bulk]]
+        faces = [printing.badge_face(db.session, badge) for badge in badges[: args.bulk]]
         started, cpu_started = time.perf_counter(), time.process_time()
         for face in faces[: args.naive]:
             pdf.render_pdf([face])
@@ -156,7 +156,7 @@ def main() -> int:
             )
         # The whole job as the organizer starts it: sorting, issuing, rendering, counting.
         started = time.perf_counter()
-        document, _reprints = services.bulk_pdf(db.session, badges[: args.bulk], processes=2)
+        document, _reprints = printing.bulk_pdf(db.session, badges[: args.bulk], processes=2)
         elapsed = time.perf_counter() - started
         print(f"bulk job (bulk_pdf, 2 processes, end to end): {len(faces) / elapsed:.0f} badges/s")
     return 0

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import (
     Flask,
@@ -27,6 +28,8 @@ from expo_crm.errors import DomainError
 from expo_crm.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def init_app(app: Flask) -> None:
@@ -136,8 +139,25 @@ def _refuse(status: int) -> WerkzeugResponse:
     abort(status)
 
 
+def answers_json(view: F) -> F:
+    """Mark a page view that takes and answers JSON (a scanning page's endpoint): its errors
+    are answered as JSON whatever the request looks like."""
+    view.answers_json = True  # type: ignore[attr-defined]
+    return view
+
+
 def _wants_json() -> bool:
-    return request.blueprint == "api" or request.accept_mimetypes.best == "application/json"
+    """Whether to answer an error as JSON: on the API, from a view marked with
+    :func:`answers_json`, to a JSON request, or when asked for JSON."""
+    from flask import current_app
+
+    view = current_app.view_functions.get(request.endpoint or "")
+    return (
+        request.blueprint == "api"
+        or getattr(view, "answers_json", False)
+        or request.is_json
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def _http_error_page(exc: HTTPException) -> Any:

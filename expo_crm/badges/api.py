@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from expo_crm.api import endpoint
 from expo_crm.auth.roles import Role
-from expo_crm.badges import services
+from expo_crm.badges import checkin
+from expo_crm.badges import leads as lead_service
+from expo_crm.badges import scans as scan_body
 from expo_crm.extensions import db
 from expo_crm.web import current_user_id
 
@@ -18,7 +20,7 @@ class ScanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(min_length=1, max_length=200)
-    gate: str = Field(min_length=1, max_length=services.MAX_GATE_LENGTH)
+    gate: str = Field(min_length=1, max_length=scan_body.MAX_GATE_LENGTH)
     #: When the device read the badge (queued scans); the server's time if omitted.
     scanned_at: datetime | None = None
     #: The device's id of the scan: a scan sent twice is recorded once.
@@ -56,9 +58,9 @@ class ScanResults(BaseModel):
     response=ScanResults,
 )
 def scans(body: ScanBatch) -> ScanResults:
-    results = services.check_in_batch(
+    results = checkin.check_in_batch(
         db.session,
-        [services.QueuedScan(s.code, s.gate, s.scanned_at, s.client_uuid) for s in body.scans],
+        [scan_body.Scan(s.code, s.gate, s.scanned_at, s.client_uuid) for s in body.scans],
         user_id=current_user_id(),
     )
     out = ScanResults(results=[ScanOut(**r.as_dict()) for r in results])
@@ -102,10 +104,10 @@ class LeadOut(BaseModel):
     status=201,
 )
 def capture(body: LeadIn) -> LeadOut:
-    lead = services.capture_lead(
+    lead = lead_service.capture_lead(
         db.session, current_user, body.code, client_uuid=body.client_uuid, at=body.scanned_at
     )
-    out = LeadOut(**services.lead_card(lead))
+    out = LeadOut(**lead_service.lead_card(lead))
     db.session.commit()
     return out
 
@@ -121,6 +123,6 @@ def leads() -> list[LeadOut]:
     if current_user.company_id is None:
         return []
     return [
-        LeadOut(**services.lead_card(lead))
-        for lead in services.company_leads(db.session, current_user.company_id)
+        LeadOut(**lead_service.lead_card(lead))
+        for lead in lead_service.company_leads(db.session, current_user.company_id)
     ]

@@ -27,13 +27,13 @@ def print_command(
     show_code: str, out: Path, order: str, unprinted_only: bool, processes: int | None
 ) -> None:
     """Print every pre-registered badge of an edition into one PDF."""
-    from expo_crm.badges import services
+    from expo_crm.badges import printing
     from expo_crm.errors import DomainError
     from expo_crm.shows.services import get_show
 
     try:
         show = get_show(db.session, show_code)
-        badges = services.bulk_badges(db.session, show, order=order, unprinted_only=unprinted_only)
+        badges = printing.bulk_badges(db.session, show, order=order, unprinted_only=unprinted_only)
         if not badges:
             raise click.ClickException(f"{show.code} has no pre-registered badges to print.")
         started = time.perf_counter()
@@ -44,7 +44,7 @@ def print_command(
                 bar.update(done - seen[0])
                 seen[0] = done
 
-            document, reprints = services.bulk_pdf(
+            document, reprints = printing.bulk_pdf(
                 db.session, badges, processes=processes, progress=progress
             )
         out.write_bytes(document)
@@ -65,11 +65,11 @@ def print_command(
 @click.option("--show", "show_code", required=True)
 def attendance_command(show_code: str) -> None:
     """Print check-ins per day and gate."""
-    from expo_crm.badges import services
+    from expo_crm.badges import checkin
     from expo_crm.shows.services import get_show
 
     show = get_show(db.session, show_code)
-    for row in services.attendance(db.session, show.id):
+    for row in checkin.attendance(db.session, show.id):
         click.echo(
             f"{row['day']}  {row['gate']:20} {row['scans']:7} scans {row['people']:7} people"
         )
@@ -79,11 +79,11 @@ def attendance_command(show_code: str) -> None:
 @click.option("--show", "show_code", required=True)
 def leads_command(show_code: str) -> None:
     """Print lead counts per exhibitor."""
-    from expo_crm.badges import services
+    from expo_crm.badges import leads
     from expo_crm.shows.services import get_show
 
     show = get_show(db.session, show_code)
-    for row in services.leads_by_exhibitor(db.session, show.id):
+    for row in leads.leads_by_exhibitor(db.session, show.id):
         click.echo(
             f"{row['leads']:6} leads ({row['hot']} hot, {row['warm']} warm, {row['cold']} cold)"
             f"  {row['company']}"

@@ -33,7 +33,6 @@ import io
 import json
 import logging
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask
@@ -42,6 +41,7 @@ from werkzeug.wsgi import get_host
 
 from expo_crm.auth import principals
 from expo_crm.auth.roles import allowed_roles
+from expo_crm.badges import checkin, scans
 from expo_crm.errors import DomainError
 from expo_crm.i18n import SESSION_KEY, locale_key
 
@@ -159,18 +159,16 @@ class GateScanLane:
             principal.locale,
             environ.get("HTTP_ACCEPT_LANGUAGE"),
         )
-        from expo_crm.badges import services
-
-        texts = services.remembered_scan_texts(language)
+        texts = checkin.remembered_scan_texts(language)
         if texts is None:
             return None
         body = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(body)  # for Flask, if the lane stands aside
-        scan = _scan(body)
-        if scan is None:
-            return None
-        code, gate, at, client_uuid = scan
-        return self._check_in(code, gate, at, client_uuid, principal.id, texts)
+        try:
+            scan = scans.read_scan(json.loads(body))
+        except (ValueError, DomainError):
+            return None  # the route answers it, with its message
+        return self._check_in(scan, principal.id, texts)
 
     def _session_would_change(self, session: dict[str, Any]) -> bool:
         """Whether Flask would answer this session with a cookie: a permanent session
@@ -207,16 +205,12 @@ class GateScanLane:
 
     def _check_in(
         self,
-        code: str,
-        gate: str,
-        at: datetime | None,
-        client_uuid: str | None,
+        scan: scans.Scan,
         user_id: int,
         texts: Any,
     ) -> tuple[str, list[tuple[str, str]], bytes]:
         from flask import globals as flask_globals
 
-        from expo_crm.badges import services
         from expo_crm.extensions import db
 
         app = self.app
@@ -228,8 +222,13 @@ class GateScanLane:
         error: BaseException | None = None
         try:
             try:
-                result = services.check_in(
-                    db.session, code, gate, at=at, client_uuid=client_uuid, user_id=user_id
+                result = checkin.check_in(
+                    db.session,
+                    scan.code,
+                    scan.gate,
+                    at=scan.scanned_at,
+                    client_uuid=scan.client_uuid,
+                    user_id=user_id,
                 )
                 payload = result.as_dict(texts)
                 # A scan on a connection of its own leaves the session without a
@@ -282,29 +281,3 @@ def _cookie(header: str, name: str) -> str | None:
                 return None
             found = value
     return found or None
-
-
-def _scan(body: bytes) -> tuple[str, str, datetime | None, str | None] | None:
-    """(code, gate, scan time, scan id) of a scan the route would accept as it is, else None
-    (the route answers the rest, with its messages)."""
-    from expo_crm.badges.services import MAX_GATE_LENGTH, is_scan_id, parse_scan_time
-
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("code"), str):
-        return None
-    gate = " ".join(str(data.get("gate") or "").split())
-    if not gate or len(gate) > MAX_GATE_LENGTH:
-        return None
-    try:
-        at = parse_scan_time(data.get("scanned_at"))
-    except ValueError:
-        return None
-    client_uuid = data.get("client_uuid")
-    if client_uuid is not None:
-        client_uuid = str(client_uuid)
-        if not is_scan_id(client_uuid):
-            return None
-    return data["code"], gate, at, client_uuid

@@ -33,12 +33,12 @@ def bulk_print_task(
     processes: int | None = None,
 ) -> dict[str, Any]:
     """Issue and render every pre-registered badge of an edition as one PDF."""
-    from expo_crm.badges import services
+    from expo_crm.badges import printing
 
     with force_locale(locale):
         show = get_show(session, show_id)
         user = session.get(User, user_id) if user_id else None
-        badges = services.bulk_badges(
+        badges = printing.bulk_badges(
             session, show, order=order, unprinted_only=unprinted_only, user=user
         )
         total = len(badges)
@@ -47,7 +47,7 @@ def bulk_print_task(
         def progress(done: int, total: int) -> None:
             report(done, total, _("Rendering badges…"), force=done == total)
 
-        document, reprints = services.bulk_pdf(
+        document, reprints = printing.bulk_pdf(
             session, badges, processes=processes, progress=progress
         )
         path = report.output_path(f"badges-{show.code}-{order}.pdf")

@@ -25,6 +25,16 @@ class BadgeSize(enum.StrEnum):
         return {"a6": "A6 (105 × 148 mm)", "4x3": "4 × 3 in"}[self.value]
 
 
+#: What a badge's band says of each category (printed on the badge, shown at the gate).
+CATEGORY_LABELS = {
+    VisitorCategory.TRADE: _l("Trade visitor"),
+    VisitorCategory.PUBLIC: _l("Visitor"),
+    VisitorCategory.EXHIBITOR_STAFF: _l("Exhibitor"),
+    VisitorCategory.PRESS: _l("Press"),
+    VisitorCategory.VIP: _l("VIP"),
+}
+
+
 class Badge(Model):
     """A printed pass of one registration; reissuing revokes the old badge and makes a new one."""
 

@@ -37,6 +37,13 @@ def _mac(key: bytes, random_part: bytes) -> bytes:
     return hmac.new(key, _DOMAIN + random_part, hashlib.sha256).digest()[:MAC_BYTES]
 
 
+def app_secret() -> str:
+    """The running app's SECRET_KEY, which signs badge codes."""
+    from flask import current_app
+
+    return str(current_app.config["SECRET_KEY"])
+
+
 def new_code(secret_key: str | bytes) -> tuple[str, str]:
     """Return a fresh (badge id, code): the id is the code's first 16 characters."""
     random_part = secrets.token_bytes(RANDOM_BYTES)

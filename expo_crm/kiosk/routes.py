@@ -20,7 +20,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from expo_crm import resource_dir
 from expo_crm.auth.roles import Role, roles
-from expo_crm.badges import services as badges
+from expo_crm.badges import issuing, printing
 from expo_crm.badges.models import Badge
 from expo_crm.errors import DomainError, NotFound, ValidationError
 from expo_crm.extensions import db
@@ -273,7 +273,7 @@ def register() -> Any:
     if card is not None:
         contact = services.clean_contact(fields, show.phone_region)
         services.confirm_capture(db.session, card, registration, contact)
-    badge = badges.issue_badge(db.session, registration, current_user)
+    badge = issuing.issue_badge(db.session, registration, current_user)
     db.session.commit()
     return jsonify(
         registration_id=registration.id,
@@ -306,7 +306,7 @@ def _kiosk_badge(token: str, salt: str) -> Badge:
     if not isinstance(data, dict) or data.get("u") != current_user.id:
         raise expired
     try:
-        badge = badges.get_badge(db.session, str(data.get("b")))
+        badge = issuing.get_badge(db.session, str(data.get("b")))
     except NotFound as exc:
         raise expired from exc
     if not badge.is_active:
@@ -321,7 +321,7 @@ def print_badge(token: str) -> Any:
     the link to its PDF and, from the second print on, the reprint warning."""
     badge = _kiosk_badge(token, "kiosk-badge")
     with force_locale(_language(request.get_json(silent=True))):
-        warning = badges.record_print(db.session, badge)
+        warning = printing.record_print(db.session, badge)
     count = badge.print_count
     db.session.commit()
     pdf_token = _serializer("kiosk-badge-pdf").dumps(
@@ -340,7 +340,7 @@ def badge_pdf(token: str) -> Response:
     """The PDF of a print counted by ``print_badge`` (showing it again counts nothing)."""
     badge = _kiosk_badge(token, "kiosk-badge-pdf")
     return Response(
-        badges.badge_pdf(badge),
+        printing.badge_pdf(badge),
         mimetype="application/pdf",
         headers={
             "Content-Disposition": f"inline; filename=badge-{badge.id}.pdf",

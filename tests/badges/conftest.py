@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
-from expo_crm.badges import services
+from expo_crm.badges import issuing, rules
 from expo_crm.visitors.models import Registration, RegistrationSource, VisitorCategory
 
 
 @pytest.fixture(autouse=True)
 def _fresh_rules() -> Iterator[None]:
     """Rolled-back tests reuse show ids on SQLite: never keep rules across tests."""
-    services.forget_show_rules()
+    rules.forget_show_rules()
     yield
-    services.forget_show_rules()
+    rules.forget_show_rules()
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def create_registration(db, show, create_person, create_company) -> Callable[...
 
 @pytest.fixture
 def badge(db, create_registration):
-    return services.issue_badge(db, create_registration())
+    return issuing.issue_badge(db, create_registration())
 
 
 @pytest.fixture

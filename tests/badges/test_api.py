@@ -8,12 +8,12 @@ import pytest
 
 from expo_crm.auth.roles import Role
 from expo_crm.auth.services import issue_token
-from expo_crm.badges import services
+from expo_crm.badges import leads, scans
 
 
 @pytest.fixture(autouse=True)
 def clock(monkeypatch):
-    monkeypatch.setattr(services, "utcnow", lambda: datetime(2026, 10, 7, 13, tzinfo=UTC))
+    monkeypatch.setattr(scans, "utcnow", lambda: datetime(2026, 10, 7, 13, tzinfo=UTC))
 
 
 def bearer(db, user) -> dict[str, str]:
@@ -36,7 +36,7 @@ def test_leads_api_is_scoped_to_the_company(db, client, create_user, badge) -> N
     mine = create_user(Role.SCANNER)
     theirs = create_user(Role.SCANNER)
     with client.application.test_request_context():
-        services.capture_lead(db, theirs, badge.code)
+        leads.capture_lead(db, theirs, badge.code)
     headers = bearer(db, mine)
     assert client.get("/api/v1/badges/leads", headers=headers).json == []
     created = client.post("/api/v1/badges/leads", json={"code": badge.code}, headers=headers)

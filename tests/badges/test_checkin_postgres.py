@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
-from expo_crm.badges import services
+from expo_crm.badges import checkin, checkin_sql, issuing, rules, scans
+from expo_crm.badges.checkin import Verdict
 from expo_crm.badges.models import CheckIn
-from expo_crm.badges.services import Verdict
 from expo_crm.directory.models import Person
 from expo_crm.shows.models import Show
 from expo_crm.visitors.models import Registration, RegistrationSource, VisitorCategory
@@ -25,8 +25,8 @@ SHOW_DAY = datetime(2026, 10, 7, 13, 0, tzinfo=UTC)
 @pytest.fixture
 def badge_code(committed_db, app, monkeypatch) -> str:
     """Commit an edition, a registration and its badge; freeze the clock on a show day."""
-    monkeypatch.setattr(services, "utcnow", lambda: SHOW_DAY)
-    services.forget_show_rules()
+    monkeypatch.setattr(scans, "utcnow", lambda: SHOW_DAY)
+    rules.forget_show_rules()
     with app.test_request_context(), Session(committed_db.engine) as session:
         show = Show(
             code="EXPO2026", name="ExpoTech 2026", year=2026, venue="Hall", city="SP",
@@ -45,7 +45,7 @@ def badge_code(committed_db, app, monkeypatch) -> str:
         )
         session.add(registration)
         session.flush()
-        code = services.issue_badge(session, registration).code
+        code = issuing.issue_badge(session, registration).code
         session.commit()
     return code
 
@@ -79,10 +79,10 @@ def test_a_scan_outside_a_transaction_is_committed_by_the_database(
 ):
     engine = committed_db.engine
     with app.test_request_context(), Session(engine) as session:
-        services.show_rules(session, session.scalar(select(Show.id)))
+        rules.show_rules(session, session.scalar(select(Show.id)))
         session.commit()  # the edition's rules are cached from here on
         checked_in.clear()
-        result = services.check_in(session, badge_code, "North")
+        result = checkin.check_in(session, badge_code, "North")
         assert result.verdict == Verdict.ADMITTED
         # Visible to another connection before this session commits: the scan borrowed a
         # connection of its own, and left the session without a transaction to end.
@@ -90,7 +90,7 @@ def test_a_scan_outside_a_transaction_is_committed_by_the_database(
         assert _stored(engine) == 1
         # The borrowed connection went back to the pool as it was taken.
         assert checked_in == [(False, "IDLE"), (False, "IDLE")]  # the scan's, then _stored's
-        assert services.check_in(session, badge_code, "North").verdict == Verdict.REPEAT
+        assert checkin.check_in(session, badge_code, "North").verdict == Verdict.REPEAT
         session.commit()
     with engine.connect() as conn:
         first = conn.scalar(text("SELECT checked_in_at FROM registrations"))
@@ -104,13 +104,13 @@ def test_a_scan_that_fails_midway_does_not_return_its_connection_in_autocommit(
     def broken(*_args, **_kwargs):
         raise RuntimeError("the network went away")
 
-    monkeypatch.setattr(services._Runner, "record", broken)
+    monkeypatch.setattr(checkin_sql.Runner, "record", broken)
     with app.test_request_context(), Session(committed_db.engine) as session:
-        services.show_rules(session, session.scalar(select(Show.id)))
+        rules.show_rules(session, session.scalar(select(Show.id)))
         session.commit()
         checked_in.clear()
         with pytest.raises(RuntimeError):
-            services.check_in(session, badge_code, "North")
+            checkin.check_in(session, badge_code, "North")
     assert checked_in == [None]  # thrown away, not pooled with autocommit on
     assert _stored(committed_db.engine) == 0
 
@@ -119,7 +119,7 @@ def test_a_scan_inside_a_transaction_joins_it(app, committed_db, badge_code):
     engine = committed_db.engine
     with app.test_request_context(), Session(engine) as session:
         session.execute(text("SELECT 1"))  # the caller has begun a transaction
-        assert services.check_in(session, badge_code, "North").verdict == Verdict.ADMITTED
+        assert checkin.check_in(session, badge_code, "North").verdict == Verdict.ADMITTED
         assert _stored(engine) == 0  # not committed yet: it is the caller's to end
         session.rollback()
     assert _stored(engine) == 0
@@ -138,7 +138,7 @@ def test_concurrent_scans_of_one_badge_at_one_gate_are_stored_once(app, committe
         with app.test_request_context(), Session(engine) as session:
             barrier.wait()
             try:
-                verdicts[i] = services.check_in(session, badge_code, "North", at=times[i]).verdict
+                verdicts[i] = checkin.check_in(session, badge_code, "North", at=times[i]).verdict
                 session.commit()
             except Exception as exc:  # noqa: BLE001  (the test looks at what each thread got)
                 verdicts[i] = exc

@@ -8,7 +8,7 @@ import re
 from flask_babel import refresh
 
 from expo_crm.auth.roles import Role
-from expo_crm.badges import services
+from expo_crm.badges import issuing
 
 ZH = {"Accept-Language": "zh-CN"}
 
@@ -34,7 +34,7 @@ def test_scanner_pages_fold_the_menu_and_show_ratings_as_words(
 ) -> None:
     client = as_role(Role.SCANNER)
     for number, rating in enumerate(("hot", "cold")):
-        visitor = services.issue_badge(db, create_registration(f"Visitor {number}"))
+        visitor = issuing.issue_badge(db, create_registration(f"Visitor {number}"))
         lead_id = client.post("/badges/leads/capture", json={"code": visitor.code}).json["id"]
         client.post(f"/badges/leads/{lead_id}", data={"rating": rating, "notes": ""})
     for url in ("/badges/leads/scan", "/badges/leads", "/badges/leads/questions"):

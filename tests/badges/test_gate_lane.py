@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from expo_crm import create_app
 from expo_crm.auth import principals
 from expo_crm.auth.roles import Role
-from expo_crm.badges import services
+from expo_crm.badges import scans
 from expo_crm.badges.gate import GateScanLane
 from expo_crm.badges.models import CheckIn
 from tests.tokens import tampered
@@ -23,7 +23,7 @@ SHOW_DAY = datetime(2026, 10, 7, 13, 0, tzinfo=UTC)
 
 @pytest.fixture(autouse=True)
 def clock(monkeypatch):
-    monkeypatch.setattr(services, "utcnow", lambda: SHOW_DAY)
+    monkeypatch.setattr(scans, "utcnow", lambda: SHOW_DAY)
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from expo_crm.badges import pdf, services
-from expo_crm.badges.models import BadgeSize
+from expo_crm.badges import issuing, pdf, printing
+from expo_crm.badges.models import CATEGORY_LABELS, BadgeSize
 from expo_crm.visitors.models import VisitorCategory
 
 pytestmark = pytest.mark.usefixtures("request_ctx")
@@ -64,8 +64,8 @@ def test_every_layout_decodes_back_to_its_badge(db, create_registration, size) -
             company="Vereinigte Präzisionsmaschinenbau GmbH & Co. KG",
             country=country,
         )
-        badges.append(services.issue_badge(db, registration))
-    faces = [services.badge_face(db, badge, size) for badge in badges]
+        badges.append(issuing.issue_badge(db, registration))
+    faces = [printing.badge_face(db, badge, size) for badge in badges]
     document = pdf.render_pdf(faces)
     pages = rasterize(document)
     assert len(pages) == len(badges)
@@ -76,25 +76,25 @@ def test_every_layout_decodes_back_to_its_badge(db, create_registration, size) -
     text = pdf_text(document)
     for category, (name, _country) in NAMES.items():
         assert name.replace(" ", "") in text.replace(" ", "").replace("\n", "")
-        assert str(services.CATEGORY_LABELS[category]).upper() in text
+        assert str(CATEGORY_LABELS[category]).upper() in text
 
 
 def test_single_badge_pdf_for_the_kiosk(db, badge) -> None:
-    document, warning = services.print_badge(db, badge, BadgeSize.IN4X3)
+    document, warning = printing.print_badge(db, badge, BadgeSize.IN4X3)
     assert warning is None
     assert badge.print_count == 1
     (page,) = rasterize(document)
     assert decode(page) == [badge.code]
-    assert services.print_badge(db, badge)[1] == "This badge was already printed once."
+    assert printing.print_badge(db, badge)[1] == "This badge was already printed once."
 
 
 def test_markup_in_a_name_prints_literally(db, create_registration) -> None:
     hostile = '<img src="file:///etc/passwd">'
-    badge = services.issue_badge(
+    badge = issuing.issue_badge(
         db, create_registration(hostile, company='<link rel=stylesheet href="http://x.test/a.css">')
     )
     fetcher = pdf.assets_only_fetcher()
-    document = pdf.render_pdf([services.badge_face(db, badge)], fetcher=fetcher)
+    document = pdf.render_pdf([printing.badge_face(db, badge)], fetcher=fetcher)
     text = pdf_text(document).replace("\n", "")
     assert 'src="file:///etc/passwd">' in text
     assert "http://x.test/a.css" in text
@@ -146,9 +146,9 @@ def test_long_text_shrinks() -> None:
 def test_bulk_on_two_processes_keeps_order(db, create_registration, show) -> None:
     for i in range(5):
         create_registration(f"Person{i} Surname{chr(ord('E') - i)}")
-    badges = services.bulk_badges(db, show, order="surname")
+    badges = printing.bulk_badges(db, show, order="surname")
     seen = []
-    faces = [services.badge_face(db, b) for b in badges]
+    faces = [printing.badge_face(db, b) for b in badges]
     document = pdf.render_bulk(
         faces, processes=2, chunk_size=2, progress=lambda d, t: seen.append((d, t))
     )
@@ -162,7 +162,7 @@ def test_badges_rendered_at_once_in_threads_all_come_out(db, badge) -> None:
     """Threaded web workers may render several badges at once (kiosk and desk)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    face = services.badge_face(db, badge)
+    face = printing.badge_face(db, badge)
     with ThreadPoolExecutor(max_workers=4) as pool:
         documents = list(pool.map(lambda _i: pdf.render_pdf([face]), range(8)))
     assert all(d.startswith(b"%PDF") for d in documents)

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from expo_crm.auth.roles import Role
-from expo_crm.badges import services
+from expo_crm.badges import issuing, leads, printing, scans
 from expo_crm.badges.models import Badge, CheckIn, Lead, LeadRating
 from expo_crm.visitors.models import VisitorCategory
 
@@ -19,7 +19,7 @@ SHOW_DAY = datetime(2026, 10, 7, 13, 0, tzinfo=UTC)
 
 @pytest.fixture(autouse=True)
 def clock(monkeypatch):
-    monkeypatch.setattr(services, "utcnow", lambda: SHOW_DAY)
+    monkeypatch.setattr(scans, "utcnow", lambda: SHOW_DAY)
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_scan_validation(db, gate_client, badge) -> None:
 
 
 def test_offline_batch_is_idempotent(db, gate_client, badge, create_registration) -> None:
-    other = services.issue_badge(db, create_registration("Bruno Costa"))
+    other = issuing.issue_badge(db, create_registration("Bruno Costa"))
     scans = [
         {
             "code": badge.code,
@@ -123,7 +123,7 @@ def test_scan_needs_the_csrf_header(app, db, gate_client, badge) -> None:
 def test_gate_staff_cannot_see_leads(gate_client, badge, db, create_user) -> None:
     scanner = create_user(Role.SCANNER)
     with gate_client.application.test_request_context():
-        lead = services.capture_lead(db, scanner, badge.code)
+        lead = leads.capture_lead(db, scanner, badge.code)
     for url in (
         "/badges/leads",
         f"/badges/leads/{lead.id}",
@@ -137,12 +137,12 @@ def test_gate_staff_cannot_see_leads(gate_client, badge, db, create_user) -> Non
 def test_scanners_see_only_their_company_leads(db, as_role, create_user, create_registration):
     mine = create_user(Role.SCANNER)
     theirs = create_user(Role.SCANNER)
-    visitor = services.issue_badge(db, create_registration("Carla Dias"))
+    visitor = issuing.issue_badge(db, create_registration("Carla Dias"))
     with_app = as_role  # noqa: F841  (keeps the fixture order explicit)
     from flask import current_app
 
     with current_app.test_request_context():
-        their_lead = services.capture_lead(db, theirs, visitor.code)
+        their_lead = leads.capture_lead(db, theirs, visitor.code)
     client = with_app(Role.SCANNER, company_id=mine.company_id)
     captured = client.post("/badges/leads/capture", json={"code": visitor.code})
     assert captured.status_code == 200
@@ -258,7 +258,7 @@ def test_layouts_and_preview(db, as_role, show) -> None:
         },
     )
     assert saved.status_code == 302
-    layout = services.layout_for(db, show.id, VisitorCategory.VIP)
+    layout = printing.layout_for(db, show.id, VisitorCategory.VIP)
     assert layout.size.value == "4x3"
     assert layout.valid_days == ["2026-10-06"]
     preview = client.get("/badges/layouts/vip/preview.png?size=a6&band=%23ff0000")
@@ -323,8 +323,8 @@ def test_attendance_and_exhibitor_exports(db, as_role, badge, create_user) -> No
     from flask import current_app
 
     with current_app.test_request_context():
-        lead = services.capture_lead(db, scanner, badge.code)
-        services.qualify_lead(db, lead, rating=LeadRating.HOT, notes="", answers={})
+        lead = leads.capture_lead(db, scanner, badge.code)
+        leads.qualify_lead(db, lead, rating=LeadRating.HOT, notes="", answers={})
     sales = as_role(Role.SALES)
     workbook = load_workbook(io.BytesIO(sales.get("/badges/exhibitor-leads?format=xlsx").data))
     rows = list(workbook.active.values)
@@ -332,7 +332,7 @@ def test_attendance_and_exhibitor_exports(db, as_role, badge, create_user) -> No
 
 
 def test_lead_form_and_vcard(db, as_role, create_registration) -> None:
-    visitor = services.issue_badge(
+    visitor = issuing.issue_badge(
         db, create_registration("Ana Silva", consent_share=True, phone="+5511999990000")
     )
     client = as_role(Role.SCANNER)

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from expo_crm.auth.roles import Role
-from expo_crm.badges import services
+from expo_crm.badges import checkin, leads
 from expo_crm.badges.models import Badge, CheckIn, Lead
 from expo_crm.demo import badges as demo
 from expo_crm.demo.base import World
@@ -42,8 +42,8 @@ def test_seed_badges_checkins_and_leads(
     assert days
     assert set(days) <= set(past.days)
     assert world.summary["leads"] == db.scalar(select(func.count(Lead.id))) > 0
-    assert services.questions(db, exhibitors[0].id)
+    assert leads.questions(db, exhibitors[0].id)
     # Demo badges are real badges: the coming edition's verify and scan like any other.
     badge = db.scalar(select(Badge).where(Badge.show_id == coming.id).limit(1))
-    assert services.check_in(db, badge.code, "North").verdict == "wrong_day"
+    assert checkin.check_in(db, badge.code, "North").verdict == "wrong_day"
     assert date.today() < coming.starts_on

@@ -256,7 +256,7 @@ def test_kiosk_prints_are_counted_and_a_second_one_is_warned_as_a_reprint(as_rol
 
 
 def test_a_revoked_badge_is_not_printed_from_its_old_link(as_role, create_show, db):
-    from expo_crm.badges import services as badges
+    from expo_crm.badges import issuing
 
     create_show()
     client = as_role(Role.KIOSK)
@@ -264,7 +264,7 @@ def test_a_revoked_badge_is_not_printed_from_its_old_link(as_role, create_show, 
         "/kiosk/register", json={"fields": {"name": "Ana Silva"}, "answers": ANSWERS}
     ).json
     pdf_url = client.post(done["print_url"]).json["pdf_url"]
-    badges.revoke_badge(db, db.get(Badge, done["badge"]), None, "lost")
+    issuing.revoke_badge(db, db.get(Badge, done["badge"]), None, "lost")
     db.commit()
     assert client.post(done["print_url"]).status_code == 404
     assert client.get(pdf_url).status_code == 404
