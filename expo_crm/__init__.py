@@ -88,6 +88,8 @@ def _register_blueprints(app: Flask) -> None:
     from expo_crm.followup.routes import bp as followup_bp
     from expo_crm.jobs.routes import bp as jobs_bp
     from expo_crm.kiosk.routes import bp as kiosk_bp
+    from expo_crm.mail.public import bp as mail_public_bp
+    from expo_crm.mail.routes import bp as mail_bp
     from expo_crm.shows.routes import bp as shows_bp
     from expo_crm.visitors.routes import bp as visitors_bp
 
@@ -101,6 +103,8 @@ def _register_blueprints(app: Flask) -> None:
         followup_bp,
         jobs_bp,
         kiosk_bp,
+        mail_bp,
+        mail_public_bp,
     ):
         app.register_blueprint(blueprint)
     api.register(app)
@@ -113,6 +117,7 @@ def _register_cli(app: Flask) -> None:
     from expo_crm.exhibitors.cli import cli as exhibitors_cli
     from expo_crm.followup.cli import cli as followup_cli
     from expo_crm.jobs.cli import cli as jobs_cli
+    from expo_crm.mail.cli import cli as mail_cli
     from expo_crm.shows.cli import cli as shows_cli
     from expo_crm.visitors.cli import cards as cards_cli
     from expo_crm.visitors.cli import cli as visitors_cli
@@ -126,6 +131,7 @@ def _register_cli(app: Flask) -> None:
         badges_cli,
         followup_cli,
         jobs_cli,
+        mail_cli,
         demo_command,
     ):
         app.cli.add_command(command)

@@ -60,3 +60,13 @@ class Config:
         self.MEDIA_DIR = Path(env.get("EXPO_CRM_MEDIA", self.INSTANCE_DIR / "media"))
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_UPLOAD_BYTES", 15 * 1024 * 1024))
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "") == "1"
+        #: Outgoing mail (``expo_crm.mail``): without SMTP_HOST messages stay in the outbox.
+        self.SMTP_HOST = env.get("SMTP_HOST") or None
+        self.SMTP_PORT = int(env["SMTP_PORT"]) if env.get("SMTP_PORT") else None
+        #: ``starttls`` (default), ``ssl`` (implicit TLS, port 465) or ``off``.
+        self.SMTP_TLS = env.get("SMTP_TLS", "starttls")
+        self.SMTP_USER = env.get("SMTP_USER") or None
+        self.SMTP_PASSWORD = env.get("SMTP_PASSWORD") or None
+        self.MAIL_SENDER = env.get("MAIL_SENDER", "Expo CRM <no-reply@expo.example>")
+        #: Where links in e-mails (unsubscribe, surveys) point: this site as the public sees it.
+        self.PUBLIC_URL = env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")

@@ -20,4 +20,7 @@ def worker(burst: bool) -> None:
     if not url:
         raise click.ClickException("Set REDIS_URL to use a queue; without it jobs run inline.")
     connection = Redis.from_url(url)
-    Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(burst=burst)
+    # The scheduler runs jobs enqueued for later (mail retries after a back-off).
+    Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(
+        burst=burst, with_scheduler=True
+    )
