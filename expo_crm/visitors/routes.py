@@ -310,6 +310,11 @@ def preregister(show_code: str) -> Any:
             error_field = exc.field
             flash(exc.message, "error")
         else:
+            if registration.issued_code:
+                from expo_crm.mail.outbox import send_registration_confirmation
+
+                # The code and its QR go to the address typed (sent once this commits).
+                send_registration_confirmation(db.session, registration, language=lang)
             db.session.commit()
             if not registration.issued_code:
                 # Never show an existing registration's code to whoever types its email.

@@ -347,3 +347,28 @@ def test_without_smtp_messages_wait_in_the_outbox(app, committed_db, preregister
     assert _message(committed_db, message_id).state is MessageState.QUEUED
     with Session(committed_db.engine) as session:
         assert session.scalar(select(Message.attempts).where(Message.id == message_id)) == 0
+
+
+def test_preregistration_page_sends_the_confirmation(app, client, db, monkeypatch):
+    from tests.mail.conftest import ensure_show
+
+    ensure_show(db)
+    db.commit()
+    response = client.post(
+        "/visitors/register/EXPO2026",
+        data={
+            "name": "Li Na",
+            "email": "Li.Na@cliente.example",
+            "company": "Cliente Ltda",
+            "category": "trade",
+            "industry": "Packaging",
+            "job_function": "Purchasing",
+            "consent_marketing": "y",
+        },
+    )
+    assert response.status_code == 200
+    [message] = db.scalars(select(Message)).all()
+    assert message.to_address == "li.na@cliente.example"
+    assert message.topic == "registration_confirmation"
+    assert message.qr_payload
+    assert message.qr_payload in response.get_data(as_text=True)
