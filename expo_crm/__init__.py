@@ -91,6 +91,8 @@ def _register_blueprints(app: Flask) -> None:
     from expo_crm.mail.public import bp as mail_public_bp
     from expo_crm.mail.routes import bp as mail_bp
     from expo_crm.shows.routes import bp as shows_bp
+    from expo_crm.surveys.public import bp as surveys_public_bp
+    from expo_crm.surveys.routes import bp as surveys_bp
     from expo_crm.visitors.routes import bp as visitors_bp
 
     for blueprint in (
@@ -105,6 +107,8 @@ def _register_blueprints(app: Flask) -> None:
         kiosk_bp,
         mail_bp,
         mail_public_bp,
+        surveys_bp,
+        surveys_public_bp,
     ):
         app.register_blueprint(blueprint)
     api.register(app)

@@ -8,4 +8,5 @@ from expo_crm.followup import models as followup_models  # noqa: F401
 from expo_crm.jobs import models as job_models  # noqa: F401
 from expo_crm.mail import models as mail_models  # noqa: F401
 from expo_crm.shows import models as show_models  # noqa: F401
+from expo_crm.surveys import models as survey_models  # noqa: F401
 from expo_crm.visitors import models as visitor_models  # noqa: F401

@@ -9,6 +9,7 @@ neither reach Python objects nor inject markup.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -16,7 +17,8 @@ from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 
 from flask import render_template
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
+from flask_babel import gettext as _
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -54,38 +56,60 @@ class Rendered:
     html: str
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    """Parse a template once (campaigns render the same text for thousands of people)."""
+    return _env.from_string(source)
+
+
+@functools.lru_cache(maxsize=256)
+def _checked(source: str, allowed: tuple[str, ...]) -> None:
+    check_template(source, allowed)
+
+
 def check_template(source: str, allowed: tuple[str, ...], field: str = "body") -> None:
     """Refuse a template that is too long, malformed, or uses more than plain variables.
 
     Raise ValidationError naming the problem (and the line, for syntax errors).
     """
     if len(source) > MAX_TEMPLATE_CHARS:
-        raise ValidationError(field, f"The text is too long (at most {MAX_TEMPLATE_CHARS}).")
+        raise ValidationError(
+            field, _("The text is too long (at most %(n)s characters).", n=MAX_TEMPLATE_CHARS)
+        )
     try:
         tree = _env.parse(source)
     except TemplateSyntaxError as exc:
-        raise ValidationError(field, f"Line {exc.lineno}: {exc.message}") from exc
+        raise ValidationError(
+            field, _("Line %(line)s: %(problem)s", line=exc.lineno, problem=exc.message)
+        ) from exc
     for node in tree.find_all(nodes.Node):
         if not isinstance(node, ALLOWED_NODES):
             raise ValidationError(
-                field, "Only {{ variables }} and {% if %} blocks may be used in a template."
-            )
+                field,
+                _("Only %(var)s and %(if)s blocks may be used in a template.",
+                  var="{{ variables }}", **{"if": "{% if %}"}),
+            )  # fmt: skip
         if isinstance(node, nodes.Filter) and node.name not in SAFE_FILTERS:
-            raise ValidationError(field, f"The filter '{node.name}' is not available.")
+            raise ValidationError(
+                field, _("The filter '%(name)s' is not available.", name=node.name)
+            )
         if isinstance(node, nodes.Name) and node.name not in allowed:
             raise ValidationError(
                 field,
-                f"Unknown variable '{node.name}'. Available: {', '.join(allowed)}.",
-            )
+                _("Unknown variable '%(name)s'. Available: %(names)s.",
+                  name=node.name, names=", ".join(allowed)),
+            )  # fmt: skip
 
 
 def render_text(source: str, values: Mapping[str, str], allowed: tuple[str, ...]) -> str:
     """Render one checked template text with string values (sandboxed)."""
-    check_template(source, allowed)
+    _checked(source, allowed)  # raises (and caches nothing) when refused
     try:
-        return _env.from_string(source).render(**{k: str(values.get(k, "")) for k in allowed})
+        return _compiled(source).render(**{k: str(values.get(k, "")) for k in allowed})
     except TemplateError as exc:
-        raise ValidationError("body", f"The template cannot be rendered: {exc}") from exc
+        raise ValidationError(
+            "body", _("The template cannot be rendered: %(problem)s", problem=str(exc))
+        ) from exc
 
 
 def render_message(
@@ -100,6 +124,7 @@ def render_message(
     link_label: str = "",
     unsubscribe_url: str | None = None,
     footer: str = "",
+    qr_src: str = "cid:qr-code",
 ) -> Rendered:
     """Render subject and body, then lay them into the plain-text and HTML parts."""
     subject_text = " ".join(render_text(subject, values, allowed).split())[:300]
@@ -118,6 +143,7 @@ def render_message(
         subject=subject_text,
         paragraphs=[Markup("<br>").join(escape(p).split("\n")) for p in paragraphs],
         qr=qr,
+        qr_src=qr_src,
         link=link,
         link_label=link_label or link,
         footer=footer,
@@ -165,6 +191,20 @@ def build_email(message: Message, sender: str) -> EmailMessage:
             qr_image(message.qr_payload), "image", "png", cid=f"<{QR_CID}>", filename="qr.png"
         )
     return email
+
+
+def qr_data_uri(text: str) -> str:
+    """The QR code of ``text`` as a data: URI, for showing a message in the back office."""
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(qr_image(text)).decode()
+
+
+def with_inline_qr(html: str, text: str | None) -> str:
+    """A stored HTML part with its inline QR image shown from a data: URI (for previews)."""
+    if not text:
+        return html
+    return html.replace(f'src="cid:{QR_CID}"', f'src="{qr_data_uri(text)}"')
 
 
 def qr_image(text: str, scale: int = 8) -> bytes:

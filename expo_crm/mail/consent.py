@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import and_, exists, false, or_, select
@@ -164,11 +165,11 @@ def read_unsubscribe_token(token: str) -> int:
     try:
         data = _serializer().loads(token, max_age=UNSUBSCRIBE_MAX_AGE)
     except SignatureExpired as exc:
-        raise ValidationError("token", "This unsubscribe link has expired.") from exc
+        raise ValidationError("token", _("This unsubscribe link has expired.")) from exc
     except BadSignature as exc:
-        raise ValidationError("token", "This unsubscribe link is not valid.") from exc
+        raise ValidationError("token", _("This unsubscribe link is not valid.")) from exc
     if not isinstance(data, dict) or not isinstance(data.get("p"), int):
-        raise ValidationError("token", "This unsubscribe link is not valid.")
+        raise ValidationError("token", _("This unsubscribe link is not valid."))
     return int(data["p"])
 
 
@@ -179,7 +180,7 @@ def unsubscribe(session: Session, person_id: int, language: str = "en") -> bool:
     """
     person = session.get(Person, person_id)
     if person is None:
-        raise NotFound("This unsubscribe link is not valid.")
+        raise NotFound(_("This unsubscribe link is not valid."))
     if session.scalar(select(marketing_withdrawn(person_id))):
         return False
     language = "zh" if language.startswith("zh") else "en"

@@ -53,8 +53,17 @@ class MessageState(enum.StrEnum):
     UNSURE = "unsure"  #: the sender stopped while the server was taking it: not resent by itself
 
 
+class MailingState(enum.StrEnum):
+    DRAFT = "draft"
+    SENDING = "sending"  #: its job is queuing the messages
+    SENT = "sent"  #: every message is in the outbox
+
+
 register_labels(
     {
+        MailingState.DRAFT: _l("Draft"),
+        MailingState.SENDING: _l("Sending"),
+        MailingState.SENT: _l("Sent"),
         MailKind.TRANSACTIONAL: _l("Transactional"),
         MailKind.MARKETING: _l("Marketing"),
         Topic.REGISTRATION_CONFIRMATION: _l("Registration confirmation"),
@@ -117,6 +126,8 @@ class Message(Model):
     #: ``sending``, it means the server may hold the message, so it is never resent by itself.
     handed_over_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    #: What the message is about, e.g. ``invoice:EXPO2026-0042`` (reminders look it up).
+    reference: Mapped[str | None] = mapped_column(String(80), index=True)
     #: The SMTP server's last answer (or the connection error) on failure.
     last_error: Mapped[str | None] = mapped_column(Text)
     #: The server refused the address for good (5xx at RCPT): campaigns exclude it.
@@ -150,3 +161,28 @@ class MailTemplate(Model):
 
     def __repr__(self) -> str:
         return f"<MailTemplate show={self.show_id} {self.topic} {self.language}>"
+
+
+class Mailing(Model):
+    """The e-mail side of a followup campaign: which message, for which edition, sent when."""
+
+    __tablename__ = "mail_mailings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("followup_campaigns.id"), unique=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id"), index=True)
+    topic: Mapped[Topic] = mapped_column(enum_column(Topic, length=40))
+    state: Mapped[MailingState] = mapped_column(
+        enum_column(MailingState), default=MailingState.DRAFT
+    )
+    #: The job that queues its messages (its progress page).
+    job_id: Mapped[str | None] = mapped_column(String(32))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    campaign = relationship("Campaign")
+    show = relationship("Show")
+
+    def __repr__(self) -> str:
+        return f"<Mailing {self.id} {self.topic} campaign={self.campaign_id} {self.state}>"

@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from flask import current_app, has_app_context, has_request_context, request
+from flask_babel import gettext as _
 from sqlalchemy import Select, event, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -120,26 +121,32 @@ def queue_message(
     qr_payload: str | None = None,
     link: str | None = None,
     footer: str = "",
+    reference: str | None = None,
+    consent_checked: bool = False,
     user: Any = None,
 ) -> Message:
     """Render a message in the recipient's language and put it in the outbox.
 
     Marketing messages need a person with marketing consent and carry a signed one-click
-    unsubscribe link (in the text and as List-Unsubscribe headers). Raise ValidationError
-    without an address, Conflict when marketing is not allowed for this person.
+    unsubscribe link (in the text and as List-Unsubscribe headers); ``consent_checked``
+    says the caller has just checked a batch with ``consent.marketing_exclusions`` in this
+    transaction. Raise ValidationError without an address, Conflict when marketing is not
+    allowed for this person.
     """
     address = (to_address or "").strip().lower()
     if "@" not in address:
-        raise ValidationError("email", "This person has no e-mail address.")
+        raise ValidationError("email", _("This person has no e-mail address."))
     language = mail_language(language)
     headers: dict[str, str] = {}
     unsubscribe_url = None
     if topic.kind is MailKind.MARKETING:
         if person is None:
-            raise ValidationError("person", "Marketing messages go to people only.")
-        reason = marketing_exclusion(session, person.id)
+            raise ValidationError("person", _("Marketing messages go to people only."))
+        reason = None if consent_checked else marketing_exclusion(session, person.id)
         if reason is not None:
-            raise Conflict(f"{person.full_name}: {label(reason)}.")
+            raise Conflict(
+                _("%(person)s: %(reason)s.", person=person.full_name, reason=label(reason))
+            )
         unsubscribe_url = public_url("mail_public.unsubscribe", token=unsubscribe_token(person.id))
         headers = {
             "List-Unsubscribe": f"<{unsubscribe_url}>",
@@ -173,6 +180,7 @@ def queue_message(
         body_html=rendered.html,
         qr_payload=qr_payload,
         headers=headers,
+        reference=reference,
         created_by_id=getattr(user, "id", None),
     )
     session.add(message)
@@ -215,7 +223,7 @@ def send_registration_confirmation(
 
     person: Person = registration.person
     if not person.email:
-        raise ValidationError("email", "This visitor has no e-mail address.")
+        raise ValidationError("email", _("This visitor has no e-mail address."))
     if not registration.confirmation_code:
         registration.confirmation_code = new_confirmation_code(session)
         session.flush()
@@ -292,14 +300,14 @@ def state_counts(session: Session, campaign_id: int | None = None) -> dict[Messa
 def get_message(session: Session, message_id: int) -> Message:
     message = session.get(Message, message_id)
     if message is None:
-        raise NotFound("No such message.")
+        raise NotFound(_("No such message."))
     return message
 
 
 def send_again(session: Session, message: Message, user: Any = None) -> Message:
     """Queue a failed or interrupted message again (staff decided). Raise Conflict otherwise."""
     if message.state not in (MessageState.FAILED, MessageState.UNSURE):
-        raise Conflict("Only a failed or interrupted message can be sent again.")
+        raise Conflict(_("Only a failed or interrupted message can be sent again."))
     message.state = MessageState.QUEUED
     message.attempts = 0
     message.next_attempt_at = None
@@ -308,3 +316,74 @@ def send_again(session: Session, message: Message, user: Any = None) -> Message:
     session.info["mail_queued"] = True
     log.info("Message %s queued again by %s", message.id, getattr(user, "email", "?"))
     return message
+
+
+# -- overdue-invoice reminders ---------------------------------------------------------------
+
+
+def reminder_contacts(session: Session, company_ids: list[int]) -> dict[int, Person]:
+    """{company id: who gets its invoice reminders}: the booking contact with an address,
+    else the first person of the company with one."""
+    found: dict[int, Person] = {}
+    for start in range(0, len(company_ids), 500):
+        chunk = sorted(set(company_ids[start : start + 500]))
+        people = session.scalars(
+            select(Person)
+            .where(
+                Person.company_id.in_(chunk),
+                Person.email.is_not(None),
+                Person.merged_into_id.is_(None),
+            )
+            .order_by(Person.is_booking_contact.desc(), Person.id)
+        )
+        for person in people:
+            if person.company_id is not None:
+                found.setdefault(person.company_id, person)
+    return found
+
+
+def last_reminders(session: Session, invoice_numbers: list[str]) -> dict[str, Any]:
+    """{invoice number: when its last reminder was queued}."""
+    refs = [f"invoice:{n}" for n in invoice_numbers]
+    rows = session.execute(
+        select(Message.reference, func.max(Message.created_at))
+        .where(Message.reference.in_(refs))
+        .group_by(Message.reference)
+    )
+    return {str(ref).removeprefix("invoice:"): at for ref, at in rows}
+
+
+def send_invoice_reminder(session: Session, invoice_id: int, user: Any = None) -> Message | None:
+    """Remind the company of an overdue invoice (transactional); None without a contact.
+
+    Raise NotFound for an unknown invoice, Conflict if it is not open any more.
+    """
+    from expo_crm.exhibitors.models import Invoice
+
+    invoice = session.get(Invoice, invoice_id)
+    if invoice is None:
+        raise NotFound(_("No such invoice."))
+    if invoice.balance <= 0:
+        raise Conflict(_("This invoice is paid."))
+    person = reminder_contacts(session, [invoice.company_id]).get(invoice.company_id)
+    if person is None:
+        return None
+    show = session.get(Show, invoice.show_id)
+    return queue_message(
+        session,
+        topic=Topic.INVOICE_REMINDER,
+        show=show,
+        to_address=person.email,
+        language=person_language(session, person),
+        values={
+            "name": person.full_name,
+            "company": invoice.company.name if invoice.company else "",
+            "invoice": invoice.number,
+            "amount_due": f"{invoice.currency} {invoice.balance:,.2f}",
+            "due_on": invoice.due_on.isoformat(),
+        },
+        person=person,
+        company_id=invoice.company_id,
+        reference=f"invoice:{invoice.number}",
+        user=user,
+    )

@@ -135,3 +135,28 @@ def test_link_in_a_delivered_message_unsubscribes(app, committed_db, smtp, clien
     path = url.removeprefix("https://expo.example")
     assert client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
     assert is_person_opted_out(committed_db.session, person_id)
+
+
+def test_unsubscribed_person_leaves_the_follow_up_exports(db, client, as_role, preregister):
+    from expo_crm.auth.roles import Role
+
+    stays = preregister(email="stays@cliente.example", name="Stays Here")
+    leaves = preregister(email="leaves@cliente.example", name="Leaves Now")
+    token = _token_of(_invite(db, leaves))
+    db.commit()
+    staff = as_role(Role.SALES)
+    before = staff.get("/followup/lists/visitors/EXPO2026/visitors?format=csv").get_data(
+        as_text=True
+    )
+    assert "Stays Here" in before
+    assert "Leaves Now" in before
+    with staff.session_transaction() as session:
+        session.clear()  # the visitor clicks the link without signing in
+    assert client.post(f"/unsubscribe/{token}").status_code == 200
+    staff = as_role(Role.SALES)
+    after = staff.get("/followup/lists/visitors/EXPO2026/visitors?format=csv").get_data(
+        as_text=True
+    )
+    assert "Stays Here" in after
+    assert "Leaves Now" not in after
+    assert stays.person_id != leaves.person_id
