@@ -5,8 +5,9 @@ another only to seed it. :mod:`.base` builds what every part stands on (editions
 companies with contacts, the :class:`~expo_crm.demo.base.World` they share); each seeder then
 adds one part, in the order of :data:`SEEDERS`: booth sales (:mod:`.exhibitors`),
 registrations (:mod:`.visitors`), badges, check-ins and leads (:mod:`.badges`), follow-up
-(:mod:`.followup`). A new part is a module here with a ``seed(session, world)`` function,
-added to :data:`SEEDERS` after the parts it reads.
+(:mod:`.followup`), sent e-mail and answered surveys (:mod:`.feedback`). A new part is
+a module here with a ``seed(session, world)`` function, added to :data:`SEEDERS` after the
+parts it reads.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from expo_crm.demo import badges, exhibitors, followup, visitors
+from expo_crm.demo import badges, exhibitors, feedback, followup, visitors
 from expo_crm.demo.base import DEMO_PASSWORD, DEMO_USERS, World, build_world, has_data
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "SEEDERS", "World", "build", "has_data"]
@@ -29,6 +30,7 @@ SEEDERS: tuple[Callable[[Session, World], None], ...] = (
     visitors.seed,
     badges.seed,
     followup.seed,
+    feedback.seed,
 )
 
 
