@@ -30,6 +30,7 @@ def test_demo_has_messages_and_answered_surveys(db) -> None:
     assert len(visitors.segments) == 3
     exhibitors = surveys[Audience.EXHIBITORS]
     assert results.exhibit_again_scores(db, exhibitors.show_id)
-    assert summary["survey responses"] == visitors.responses + results.survey_results(
-        db, exhibitors
-    ).responses
+    assert (
+        summary["survey responses"]
+        == visitors.responses + results.survey_results(db, exhibitors).responses
+    )
