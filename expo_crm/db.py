@@ -7,9 +7,19 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Enum, MetaData, Numeric, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Enum,
+    MetaData,
+    Numeric,
+    String,
+    TypeDecorator,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, Session, registry
 
 #: Stable constraint names, so Alembic migrations (and SQLite batch mode) can refer to them.
 NAMING_CONVENTION = {
@@ -70,6 +80,27 @@ class Base(DeclarativeBase):
             list[Any]: JSONType,
         },
     )
+
+
+def repoint_references(session: Session, table_name: str, old_id: int, new_id: int) -> list[str]:
+    """Point every foreign key to ``table_name.id`` = ``old_id`` at ``new_id``, in every table.
+
+    The one way a merge (of companies, people, registrations) moves what referred to the
+    record it drops: walking the metadata keeps merges correct as domains add tables that
+    refer to them. A merged record's link to the one it was merged into (``merged_into_id``)
+    is not a reference and stays. Return the columns touched, as ``table.column``.
+    """
+    touched = []
+    for table in Base.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name != table_name or fk.parent.name == "merged_into_id":
+                continue
+            result = session.execute(
+                update(table).where(fk.parent == old_id).values({fk.parent.name: new_id})
+            )
+            if result.rowcount:  # type: ignore[attr-defined]
+                touched.append(f"{table.name}.{fk.parent.name}")
+    return touched
 
 
 def enum_column(enum_class: type[enum.Enum], length: int = 20) -> Enum:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from expo_crm.demo.base import World, interest_weight, person_name, slug
 from expo_crm.directory.models import Person
 from expo_crm.exhibitors.models import Contract
+from expo_crm.visitors.consents import consent_wording
 from expo_crm.visitors.models import (
     ConsentKind,
     ConsentRecord,
@@ -31,7 +32,7 @@ from expo_crm.visitors.models import (
     VisitorCategory,
 )
 from expo_crm.visitors.questionnaire import DEFAULT_QUESTIONS
-from expo_crm.visitors.services import CODE_ALPHABET, CODE_LENGTH, consent_wording
+from expo_crm.visitors.registering import CODE_ALPHABET, CODE_LENGTH
 
 #: Registrations per past edition at scale 1.
 PER_EDITION = 1200

@@ -6,10 +6,11 @@ import logging
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, false, func, or_, select, update
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from expo_crm.auth.models import User
+from expo_crm.db import repoint_references
 from expo_crm.directory.models import ChangeRecord, Company, Person
 from expo_crm.directory.normalize import (
     FREE_MAIL_DOMAINS,
@@ -18,7 +19,6 @@ from expo_crm.directory.normalize import (
     normalize_email,
 )
 from expo_crm.errors import Conflict, NotFound, ValidationError
-from expo_crm.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -196,25 +196,6 @@ def history(session: Session, entity: str, entity_id: int) -> list[ChangeRecord]
     )
 
 
-def _repoint_references(session: Session, table_name: str, old_id: int, new_id: int) -> list[str]:
-    """Point every foreign key to ``table_name.id`` = old_id at new_id, in every domain's table.
-
-    Walking the metadata keeps merges correct as domains add tables that refer to
-    companies or people. Returns the tables touched.
-    """
-    touched = []
-    for table in db.metadata.sorted_tables:
-        for fk in table.foreign_keys:
-            if fk.column.table.name != table_name or fk.parent.name == "merged_into_id":
-                continue
-            result = session.execute(
-                update(table).where(fk.parent == old_id).values({fk.parent.name: new_id})
-            )
-            if result.rowcount:  # type: ignore[attr-defined]
-                touched.append(f"{table.name}.{fk.parent.name}")
-    return touched
-
-
 def merge_companies(
     session: Session, keep: Company, duplicate: Company, user: User | None
 ) -> list[str]:
@@ -232,7 +213,7 @@ def merge_companies(
     if keep.domain is None:
         keep.domain = duplicate.domain
     session.flush()
-    touched = _repoint_references(session, "companies", duplicate.id, keep.id)
+    touched = repoint_references(session, "companies", duplicate.id, keep.id)
     duplicate.merged_into_id = keep.id
     _record(
         session,
@@ -325,7 +306,7 @@ def merge_people(session: Session, keep: Person, duplicate: Person, user: User |
     if filled:
         update_person(session, keep, user, **filled)
     keep.other_contacts = {**extra, "emails": sorted(emails)}
-    touched = _repoint_references(session, "people", duplicate.id, keep.id)
+    touched = repoint_references(session, "people", duplicate.id, keep.id)
     duplicate.merged_into_id = keep.id
     _record(
         session,

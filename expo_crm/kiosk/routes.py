@@ -27,13 +27,22 @@ from expo_crm.extensions import db
 from expo_crm.kiosk.strings import kiosk_strings
 from expo_crm.shows.models import Show
 from expo_crm.shows.services import current_show
-from expo_crm.visitors import services
+from expo_crm.visitors.captures import (
+    confirm_capture,
+    kiosk_capture,
+    low_confidence_fields,
+    store_capture,
+)
+from expo_crm.visitors.consents import consent_wording
+from expo_crm.visitors.contacts import CARD_FIELDS, clean_contact
 from expo_crm.visitors.models import (
     ConsentKind,
     RegistrationSource,
     VisitorCategory,
 )
+from expo_crm.visitors.prefill import code_prefill, kiosk_prefill
 from expo_crm.visitors.questionnaire import questions_for
+from expo_crm.visitors.registering import CODE_ALPHABET, CODE_LENGTH, register_visitor
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +155,8 @@ def welcome() -> str:
         with force_locale(lang):
             strings[lang] = kiosk_strings()
         consents[lang] = {
-            "marketing": services.consent_wording(ConsentKind.MARKETING, lang),
-            "share": services.consent_wording(ConsentKind.SHARE_WITH_EXHIBITORS, lang),
+            "marketing": consent_wording(ConsentKind.MARKETING, lang),
+            "share": consent_wording(ConsentKind.SHARE_WITH_EXHIBITORS, lang),
         }
     data = {
         "show": {"code": show.code, "name": show.name},
@@ -159,7 +168,7 @@ def welcome() -> str:
         "idleSeconds": current_app.config.get("KIOSK_IDLE_SECONDS", IDLE_SECONDS),
         "idleCountdown": current_app.config.get("KIOSK_IDLE_COUNTDOWN", 10),
         "maxUploadBytes": current_app.config["MAX_CONTENT_LENGTH"],
-        "code": {"alphabet": services.CODE_ALPHABET, "length": services.CODE_LENGTH},
+        "code": {"alphabet": CODE_ALPHABET, "length": CODE_LENGTH},
         "urls": {
             "capture": url_for("kiosk.capture"),
             "code": url_for("kiosk.code"),
@@ -192,7 +201,7 @@ def capture() -> Any:
         return _json_error(
             422, _("We could not read a card in this photo. Hold the card closer and try again.")
         )
-    card = services.store_capture(
+    card = store_capture(
         db.session,
         show,
         image,
@@ -200,7 +209,7 @@ def capture() -> Any:
         media_dir=current_app.config["MEDIA_DIR"],
         user=current_user,
     )
-    prefill = services.kiosk_prefill(db.session, show, card.parsed)
+    prefill = kiosk_prefill(db.session, show, card.parsed)
     db.session.commit()
     log.info(
         "Card %s read by kiosk %s in %.2fs",
@@ -213,7 +222,7 @@ def capture() -> Any:
         fields=prefill["fields"],
         returning=prefill["returning"],
         confidence=card.confidences,
-        check=services.low_confidence_fields(card.parsed, card.confidences),
+        check=low_confidence_fields(card.parsed, card.confidences),
     )
 
 
@@ -230,7 +239,7 @@ def code() -> Any:
     raw = body.get("code")
     if not isinstance(raw, str) or not raw.strip():
         return _json_error(422, _("Please enter your confirmation code."), "code")
-    return jsonify(services.code_prefill(db.session, _show(), raw[:40]))
+    return jsonify(code_prefill(db.session, _show(), raw[:40]))
 
 
 @bp.post("/register")
@@ -251,16 +260,16 @@ def register() -> Any:
     card = None
     if body.get("capture_id") is not None:
         try:
-            card = services.kiosk_capture(db.session, int(body["capture_id"]), current_user)
+            card = kiosk_capture(db.session, int(body["capture_id"]), current_user)
         except (TypeError, ValueError) as exc:
             raise NotFound(_("This card scan has expired. Please scan the card again.")) from exc
     consents = body.get("consents") or {}
     if not isinstance(consents, dict):
         raise ValidationError("consents", _("The kiosk sent an unreadable request."))
-    registration = services.register_visitor(
+    registration = register_visitor(
         db.session,
         show,
-        {k: fields.get(k) for k in services.CARD_FIELDS},
+        {k: fields.get(k) for k in CARD_FIELDS},
         body.get("answers") or {},
         {k: bool(v) for k, v in consents.items()},
         RegistrationSource.KIOSK,
@@ -271,8 +280,8 @@ def register() -> Any:
         capture=card,
     )
     if card is not None:
-        contact = services.clean_contact(fields, show.phone_region)
-        services.confirm_capture(db.session, card, registration, contact)
+        contact = clean_contact(fields, show.phone_region)
+        confirm_capture(db.session, card, registration, contact)
     badge = issuing.issue_badge(db.session, registration, current_user)
     db.session.commit()
     return jsonify(

@@ -219,7 +219,7 @@ def send_registration_confirmation(
     this message delivers. A registration without a code gets one now. Raise
     ValidationError when the person has no e-mail address.
     """
-    from expo_crm.visitors.services import new_confirmation_code
+    from expo_crm.visitors.registering import new_confirmation_code
 
     person: Person = registration.person
     if not person.email:

@@ -22,7 +22,7 @@ from expo_crm.auth.roles import Role
 from expo_crm.errors import DomainError, ValidationError
 from expo_crm.extensions import db
 from expo_crm.shows.services import get_show
-from expo_crm.visitors import services
+from expo_crm.visitors import accuracy, contacts, registering, registrations
 from expo_crm.visitors.models import Registration, RegistrationSource, VisitorCategory
 
 #: Staff who read visitor data (finance works with exhibitors' money, not visitors).
@@ -156,7 +156,7 @@ class CaptureAccuracyOut(BaseModel):
 )
 def list_registrations(show_code: str, query: RegistrationQuery) -> RegistrationList:
     show = get_show(db.session, show_code)
-    statement = services.registrations_query(
+    statement = registrations.registrations_query(
         show,
         search=query.q,
         category=query.category.value if query.category else None,
@@ -173,7 +173,7 @@ def list_registrations(show_code: str, query: RegistrationQuery) -> Registration
     response=RegistrationOut,
 )
 def get_registration(registration_id: int) -> RegistrationOut:
-    return RegistrationOut.of(services.get_registration(db.session, registration_id))
+    return RegistrationOut.of(registrations.get_registration(db.session, registration_id))
 
 
 @endpoint(
@@ -201,9 +201,9 @@ def register(show_code: str, body: RegistrationIn) -> RegistrationReceipt:
                 languages=", ".join(current_app.config["LANGUAGES"]),
             ),
         )
-    fields = body.model_dump(include=set(services.CARD_FIELDS) | {"country"})
+    fields = body.model_dump(include=set(contacts.CARD_FIELDS) | {"country"})
     try:
-        registration = services.register_visitor(
+        registration = registering.register_visitor(
             db.session,
             show,
             fields,
@@ -237,7 +237,7 @@ def register(show_code: str, body: RegistrationIn) -> RegistrationReceipt:
 )
 def capture_accuracy(show_code: str) -> CaptureAccuracyOut:
     show = get_show(db.session, show_code)
-    counts = services.capture_counts(db.session, show)
+    counts = accuracy.capture_counts(db.session, show)
     return CaptureAccuracyOut(
         show_code=show.code,
         captures=counts["captures"],
@@ -251,6 +251,6 @@ def capture_accuracy(show_code: str) -> CaptureAccuracyOut:
                 wrong=a.wrong,
                 correction_rate=round(a.correction_rate, 4),
             )
-            for a in services.capture_accuracy(db.session, show)
+            for a in accuracy.capture_accuracy(db.session, show)
         ],
     )

@@ -140,11 +140,11 @@ def import_command(folder: Path, show_code: str, workers: int, batch: int) -> No
 def _import_one(session: Any, show: Any, path: Path, reading: Any, media_dir: Path) -> str | None:
     """Keep one card and register its person; return why it is uncertain, or None."""
     from expo_crm.errors import ValidationError
-    from expo_crm.visitors import services
+    from expo_crm.visitors import captures, contacts, registering
     from expo_crm.visitors.models import CaptureSource, RegistrationSource
 
     with session.begin_nested():
-        capture = services.store_capture(
+        capture = captures.store_capture(
             session,
             show,
             path.read_bytes(),
@@ -153,20 +153,20 @@ def _import_one(session: Any, show: Any, path: Path, reading: Any, media_dir: Pa
             source=CaptureSource.IMPORT,
             original_name=path.name,
         )
-    fields = {f: getattr(reading, f) for f in services.CARD_FIELDS}
+    fields = {f: getattr(reading, f) for f in contacts.CARD_FIELDS}
     if not fields["name"]:
         return "no name read"
     try:
         with session.begin_nested():
-            registration = services.register_visitor(
+            registration = registering.register_visitor(
                 session, show, fields, {}, None, RegistrationSource.IMPORT, capture=capture
             )
-            contact = services.clean_contact(fields, show.phone_region)
-            services.confirm_capture(session, capture, registration, contact)
+            contact = contacts.clean_contact(fields, show.phone_region)
+            captures.confirm_capture(session, capture, registration, contact)
     except ValidationError as exc:
         return exc.message
     if capture.uncertain:
-        low = services.low_confidence_fields(capture.parsed, capture.confidences)
+        low = captures.low_confidence_fields(capture.parsed, capture.confidences)
         return "check " + ", ".join(low)
     return None
 
@@ -177,11 +177,11 @@ def accuracy_command(show_code: str) -> None:
     """Report per field how often kiosk visitors corrected what the machine read."""
     from expo_crm.extensions import db
     from expo_crm.shows.services import get_show
-    from expo_crm.visitors import services
+    from expo_crm.visitors import accuracy
 
     show = get_show(db.session, show_code)
-    rows = services.capture_accuracy(db.session, show)
-    counts = services.capture_counts(db.session, show)
+    rows = accuracy.capture_accuracy(db.session, show)
+    counts = accuracy.capture_counts(db.session, show)
     click.echo(
         f"{show.code}: {counts['captures']} cards captured, {counts['confirmed']} confirmed."
     )

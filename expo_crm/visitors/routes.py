@@ -28,7 +28,9 @@ from expo_crm.extensions import db
 from expo_crm.i18n import current_locale_key
 from expo_crm.labels import register_codes
 from expo_crm.shows.services import current_show, get_show, list_shows
-from expo_crm.visitors import services
+from expo_crm.visitors.accuracy import capture_accuracy, capture_counts
+from expo_crm.visitors.consents import consent_wording
+from expo_crm.visitors.duplicates import get_flag, open_duplicates, resolve_duplicate
 from expo_crm.visitors.forms import MergeDuplicateForm, PreregistrationForm, QuestionForm
 from expo_crm.visitors.models import (
     ConsentKind,
@@ -46,6 +48,8 @@ from expo_crm.visitors.questionnaire import (
     questions_for,
     saved_questions,
 )
+from expo_crm.visitors.registering import register_visitor
+from expo_crm.visitors.registrations import person_registrations, registrations_query
 
 bp = Blueprint("visitors", __name__, url_prefix="/visitors")
 
@@ -85,7 +89,7 @@ def index() -> Any:
     category = request.args.get("category") or None
     if category not in {c.value for c in VisitorCategory}:
         category = None
-    query = services.registrations_query(show, search=q or None, category=category)
+    query = registrations_query(show, search=q or None, category=category)
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
         return _export(query, fmt, show.code)
@@ -136,7 +140,7 @@ def _export(query: Any, fmt: str, code: str) -> Response:
 @bp.get("/duplicates")
 @roles(*MERGERS)
 def duplicates() -> str:
-    page = db.paginate(services.open_duplicates(db.session), per_page=50, error_out=False)
+    page = db.paginate(open_duplicates(db.session), per_page=50, error_out=False)
     return render_template("visitors/duplicates.html", page=page, form=MergeDuplicateForm())
 
 
@@ -144,13 +148,11 @@ def duplicates() -> str:
 @roles(*MERGERS)
 def merge_duplicate(flag_id: int) -> WerkzeugResponse:
     form = MergeDuplicateForm()
-    flag = services.get_flag(db.session, flag_id)
+    flag = get_flag(db.session, flag_id)
     if not form.validate_on_submit():
         flash(_("Choose which record to keep."), "error")
         return redirect(url_for("visitors.duplicates"))
-    services.resolve_duplicate(
-        db.session, flag, current_user, merge=True, keep_id=form.keep_id.data
-    )
+    resolve_duplicate(db.session, flag, current_user, merge=True, keep_id=form.keep_id.data)
     db.session.commit()
     flash(_("The two records were merged."), "success")
     return redirect(url_for("visitors.duplicates"))
@@ -159,8 +161,8 @@ def merge_duplicate(flag_id: int) -> WerkzeugResponse:
 @bp.post("/duplicates/<int:flag_id>/dismiss")
 @roles(*MERGERS)
 def dismiss_duplicate(flag_id: int) -> WerkzeugResponse:
-    flag = services.get_flag(db.session, flag_id)
-    services.resolve_duplicate(db.session, flag, current_user, merge=False)
+    flag = get_flag(db.session, flag_id)
+    resolve_duplicate(db.session, flag, current_user, merge=False)
     db.session.commit()
     flash(_("Marked as different people."), "success")
     return redirect(url_for("visitors.duplicates"))
@@ -266,8 +268,8 @@ def accuracy() -> str:
         "visitors/accuracy.html",
         show=show,
         shows=list_shows(db.session),
-        rows=services.capture_accuracy(db.session, show),
-        counts=services.capture_counts(db.session, show),
+        rows=capture_accuracy(db.session, show),
+        counts=capture_counts(db.session, show),
     )
 
 
@@ -290,7 +292,7 @@ def preregister(show_code: str) -> Any:
     error_field = None
     if form.validate_on_submit() and not form.website_hp.data:
         try:
-            registration = services.register_visitor(
+            registration = register_visitor(
                 db.session,
                 show,
                 {
@@ -336,8 +338,8 @@ def preregister(show_code: str) -> Any:
         answers=answers,
         lang=lang,
         error_field=error_field,
-        consent_marketing=services.consent_wording(ConsentKind.MARKETING, lang),
-        consent_share=services.consent_wording(ConsentKind.SHARE_WITH_EXHIBITORS, lang),
+        consent_marketing=consent_wording(ConsentKind.MARKETING, lang),
+        consent_share=consent_wording(ConsentKind.SHARE_WITH_EXHIBITORS, lang),
     )
 
 
@@ -354,7 +356,7 @@ def _qr_svg(text: str) -> str:
 
 @person_panel
 def registrations_panel(session: Any, person: Any) -> Panel | None:
-    registrations = services.person_registrations(session, person)
+    registrations = person_registrations(session, person)
     if not registrations:
         return None
     return Panel(

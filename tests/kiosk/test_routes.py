@@ -13,7 +13,7 @@ from expo_crm.auth.roles import Role
 from expo_crm.badges.models import Badge
 from expo_crm.directory.models import Company, Person
 from expo_crm.kiosk import routes as kiosk_routes
-from expo_crm.visitors import services
+from expo_crm.visitors import accuracy, registering
 from expo_crm.visitors.models import CardCapture, ConsentRecord, Registration, RegistrationSource
 
 ANSWERS = {"industry": "Packaging", "job_function": "Engineering"}
@@ -107,7 +107,7 @@ def test_capture_then_register_then_badge(as_role, create_show, db, fake_ocr, ap
     assert card.confirmed["title"] == "Head of Buying"
     assert card.registration_id == reg.id
     assert {r.language for r in db.scalars(select(ConsentRecord))} == {"zh_Hans_CN"}
-    by_field = {a.field: a for a in services.capture_accuracy(db, show)}
+    by_field = {a.field: a for a in accuracy.capture_accuracy(db, show)}
     assert by_field["title"].corrected == 1
     assert by_field["name"].corrected == 0
 
@@ -126,7 +126,7 @@ def test_capture_then_register_then_badge(as_role, create_show, db, fake_ocr, ap
 
 def test_returning_visitor_is_welcomed_from_their_card(as_role, create_show, db, fake_ocr):
     show = create_show()
-    services.register_visitor(db, show, {"name": "Ana Silva", "title": "Buyer",
+    registering.register_visitor(db, show, {"name": "Ana Silva", "title": "Buyer",
                                          "emails": ["ana@acme-pack.example"]}, ANSWERS)  # fmt: skip
     fake_ocr[b"\xff\xd8only-email"] = FakeReading(name=None, title=None, company=None)
     body = capture(as_role(Role.KIOSK), b"\xff\xd8only-email").json
@@ -137,7 +137,7 @@ def test_returning_visitor_is_welcomed_from_their_card(as_role, create_show, db,
 
 def test_confirmation_code_prefills_and_registers_the_same_person(as_role, create_show, db):
     show = create_show()
-    pre = services.register_visitor(
+    pre = registering.register_visitor(
         db, show, {"name": "Li Wei", "emails": ["li@wei.example"]}, ANSWERS,
         {"marketing": True}, RegistrationSource.PREREGISTERED,
     )  # fmt: skip
@@ -282,7 +282,10 @@ def test_kiosk_page_loads_the_vendored_qr_reader(as_role, create_show):
     assert 'id="code-camera"' in html
     data = json.loads(html.split('type="application/json">')[1].split("</script>")[0])
     assert data["urls"]["qrWasm"].endswith("/static/vendor/zxing-wasm/zxing_reader.wasm")
-    assert data["code"] == {"alphabet": services.CODE_ALPHABET, "length": services.CODE_LENGTH}
+    assert data["code"] == {
+        "alphabet": registering.CODE_ALPHABET,
+        "length": registering.CODE_LENGTH,
+    }
 
 
 @pytest.mark.parametrize(
@@ -296,7 +299,7 @@ def test_kiosk_page_loads_the_vendored_qr_reader(as_role, create_show):
 )
 def test_code_read_from_the_qr_is_normalized_like_a_typed_one(as_role, create_show, db, as_read):
     show = create_show()
-    pre = services.register_visitor(
+    pre = registering.register_visitor(
         db, show, {"name": "Li Wei", "emails": ["li@wei.example"], "company": "Wei Tech"},
         ANSWERS, {"share": True}, RegistrationSource.PREREGISTERED,
     )  # fmt: skip
@@ -329,7 +332,7 @@ def test_unknown_or_foreign_qr_gets_a_clear_404_and_changes_nothing(as_role, cre
 def test_code_of_another_edition_is_not_known_here(as_role, create_show, db):
     past = create_show(code="EXPO2025", year=2025)
     create_show()
-    pre = services.register_visitor(
+    pre = registering.register_visitor(
         db, past, {"name": "Li Wei", "emails": ["li@wei.example"]}, ANSWERS, {},
         RegistrationSource.PREREGISTERED,
     )  # fmt: skip

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from expo_crm.shows.models import Show
-from expo_crm.visitors import services as visitors
+from expo_crm.visitors import registering as visitors
 from expo_crm.visitors.models import Registration, RegistrationSource
 from tests.mail.smtp import Mailbox, smtp_config, smtp_server
 

@@ -8,7 +8,7 @@ import pytest
 
 from expo_crm.surveys import services
 from expo_crm.surveys.models import Audience, Survey
-from expo_crm.visitors import services as visitors
+from expo_crm.visitors import registering as visitors
 from expo_crm.visitors.models import RegistrationSource
 from tests.mail.conftest import ensure_show
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from expo_crm.auth.roles import Role
 from expo_crm.auth.services import issue_token
 from expo_crm.directory.models import Company, Person
-from expo_crm.visitors import services
+from expo_crm.visitors import contacts, registering
 from expo_crm.visitors.models import (
     CaptureSource,
     CardCapture,
@@ -74,7 +74,7 @@ def test_onsite_registers_and_the_same_person_is_never_duplicated(api, create_sh
 
 def test_kiosk_registration_is_a_kiosk_source_and_honours_a_confirmation_code(api, create_show, db):
     show = create_show()
-    pre = services.register_visitor(
+    pre = registering.register_visitor(
         db, show, {"name": "Li Wei", "emails": ["li@wei.example"]}, ANSWERS, {},
         RegistrationSource.PREREGISTERED,
     )  # fmt: skip
@@ -156,7 +156,7 @@ def test_unknown_show_is_404(api):
 
 
 def _register(db, show, name, email, **fields):
-    return services.register_visitor(
+    return registering.register_visitor(
         db, show, {"name": name, "emails": [email], **fields}, ANSWERS, {"share": True},
         RegistrationSource.KIOSK,
     )  # fmt: skip
@@ -234,7 +234,7 @@ def test_roles(api, create_show, db, role, method, url, allowed):
 def test_capture_accuracy_per_field(api, create_show, db):
     show = create_show()
     reg = _register(db, show, "Ana Silva", "ana@acme.example")
-    base = {f: None for f in services.CARD_FIELDS} | {"emails": [], "phones": []}
+    base = {f: None for f in contacts.CARD_FIELDS} | {"emails": [], "phones": []}
     for parsed, confirmed in [
         ({"name": "Ana Si1va", "emails": ["ana@acme.example"]},
          {"name": "Ana Silva", "emails": ["ana@acme.example"]}),
@@ -253,7 +253,7 @@ def test_capture_accuracy_per_field(api, create_show, db):
     body = api(Role.SALES, "GET", f"/shows/{show.code}/capture-accuracy").json
     assert body["captures"] == 2
     fields = {f["field"]: f for f in body["fields"]}
-    assert set(fields) == set(services.CARD_FIELDS)
+    assert set(fields) == set(contacts.CARD_FIELDS)
     assert (fields["name"]["corrected"], fields["name"]["wrong"]) == (1, 1)
     assert fields["name"]["correction_rate"] == 0.5
     assert (fields["emails"]["corrected"], fields["emails"]["missed"]) == (1, 1)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from expo_crm.auth.roles import Role
 from expo_crm.directory.models import Person
-from expo_crm.visitors import services
+from expo_crm.visitors import registering
 from expo_crm.visitors.models import DuplicateFlag, DuplicateStatus, Question, Registration
 
 ANSWERS = {"industry": "Packaging", "job_function": "Engineering"}
@@ -51,8 +51,10 @@ def test_preregistration_with_bad_answers_changes_nothing(client, create_show, d
 
 def test_registration_list_searches_filters_and_exports(as_role, create_show, db):
     show = create_show()
-    services.register_visitor(db, show, {"name": "Ana Silva", "emails": ["a@x.example"]}, ANSWERS)
-    services.register_visitor(
+    registering.register_visitor(
+        db, show, {"name": "Ana Silva", "emails": ["a@x.example"]}, ANSWERS
+    )
+    registering.register_visitor(
         db, show, {"name": "Bo Li", "emails": ["b@x.example"]}, ANSWERS, category="press"
     )
     client = as_role(Role.SALES)
@@ -71,10 +73,10 @@ def test_registration_list_searches_filters_and_exports(as_role, create_show, db
 
 def test_duplicate_review_merges(as_role, create_show, db):
     show = create_show()
-    a = services.register_visitor(
+    a = registering.register_visitor(
         db, show, {"name": "Ana Silva", "company": "Acme", "emails": ["a@acme.example"]}, ANSWERS
     )
-    services.register_visitor(
+    registering.register_visitor(
         db, show, {"name": "Ana Silva", "company": "Acme", "emails": ["ana@gmail.com"]}, ANSWERS
     )
     flag = db.scalar(select(DuplicateFlag))
@@ -109,7 +111,7 @@ def test_organizer_customizes_and_edits_the_questionnaire(as_role, create_show, 
 
 def test_accuracy_page_and_person_panel(as_role, create_show, db):
     show = create_show()
-    reg = services.register_visitor(db, show, {"name": "Ana Silva"}, ANSWERS)
+    reg = registering.register_visitor(db, show, {"name": "Ana Silva"}, ANSWERS)
     client = as_role(Role.SALES)
     page = client.get("/visitors/accuracy").get_data(as_text=True)
     assert ">Emails<" in page

@@ -1,4 +1,4 @@
-"""register_visitor: dedupe by email, phone and confirmation code; consents; near-duplicates."""
+"""register_visitor: dedupe by email, phone and confirmation code; consents."""
 
 from __future__ import annotations
 
@@ -9,41 +9,21 @@ from sqlalchemy import func, select
 
 from expo_crm.directory.models import Company, Person
 from expo_crm.errors import ValidationError
-from expo_crm.visitors import services
+from expo_crm.visitors import registering, registrations
 from expo_crm.visitors.models import (
     ConsentKind,
     ConsentRecord,
-    DuplicateFlag,
-    DuplicateStatus,
     Registration,
     RegistrationSource,
 )
 from expo_crm.visitors.questionnaire import customize
-
-ANSWERS = {"industry": "Packaging", "job_function": "Engineering"}
-
-
-def count(db, model) -> int:
-    return db.scalar(select(func.count()).select_from(model))
-
-
-def card(**overrides):
-    fields = {
-        "name": "Ana Silva",
-        "title": "Buyer",
-        "company": "Acme Packaging Ltda.",
-        "emails": ["Ana.Silva@Acme-Pack.example"],
-        "phones": ["(11) 98765-4321"],
-        "website": "www.acme-pack.example",
-    }
-    fields.update(overrides)
-    return fields
+from tests.visitors.factories import ANSWERS, card, count
 
 
 def test_new_visitor_gets_person_company_registration_and_consents(db, create_show, create_user):
     show = create_show()
     kiosk = create_user()
-    reg = services.register_visitor(
+    reg = registering.register_visitor(
         db,
         show,
         card(),
@@ -73,23 +53,23 @@ def test_new_visitor_gets_person_company_registration_and_consents(db, create_sh
 
 def test_returning_visitor_is_matched_by_email_and_updated_not_duplicated(db, create_show):
     old, new = create_show("EXPO2025", 2025), create_show("EXPO2026", 2026)
-    first = services.register_visitor(db, old, card(title="Buyer"), ANSWERS)
-    second = services.register_visitor(
+    first = registering.register_visitor(db, old, card(title="Buyer"), ANSWERS)
+    second = registering.register_visitor(
         db, new, card(title="Head of Purchasing", phones=[]), ANSWERS
     )
     assert second.person_id == first.person_id
     assert not second.is_new_person
     assert second.person.title == "Head of Purchasing"
     assert count(db, Person) == 1
-    assert services.is_returning(db, second.person, new)
-    assert not services.is_returning(db, first.person, old)
-    assert services.visitor_profile(db, second.person)["editions"] == ["EXPO2026", "EXPO2025"]
+    assert registrations.is_returning(db, second.person, new)
+    assert not registrations.is_returning(db, first.person, old)
+    assert registrations.visitor_profile(db, second.person)["editions"] == ["EXPO2026", "EXPO2025"]
 
 
 def test_returning_visitor_is_matched_by_phone_in_another_format(db, create_show):
     show = create_show()
-    first = services.register_visitor(db, show, card(emails=[]), ANSWERS)
-    again = services.register_visitor(
+    first = registering.register_visitor(db, show, card(emails=[]), ANSWERS)
+    again = registering.register_visitor(
         db, show, card(emails=["ana@gmail.com"], phones=["+55 11 98765 4321"]), ANSWERS
     )
     assert again.id == first.id  # same person, same edition: one registration
@@ -100,14 +80,14 @@ def test_returning_visitor_is_matched_by_phone_in_another_format(db, create_show
 
 def test_confirmation_code_of_a_preregistration_is_recognised(db, create_show):
     show = create_show()
-    pre = services.register_visitor(
+    pre = registering.register_visitor(
         db, show, card(), ANSWERS, {"marketing": False}, RegistrationSource.PREREGISTERED
     )
     code = pre.confirmation_code
     assert code
     assert len(code) == 8
     assert pre.issued_code
-    at_kiosk = services.register_visitor(
+    at_kiosk = registering.register_visitor(
         db,
         show,
         {"name": "Ana S.", "emails": ["other@else.example"]},
@@ -125,29 +105,9 @@ def test_confirmation_code_of_a_preregistration_is_recognised(db, create_show):
 def test_unknown_confirmation_code_is_refused(db, create_show):
     show = create_show()
     with pytest.raises(ValidationError) as err:
-        services.register_visitor(db, show, card(), ANSWERS, confirmation_code="NOPE1234")
+        registering.register_visitor(db, show, card(), ANSWERS, confirmation_code="NOPE1234")
     assert err.value.field == "confirmation_code"
     assert count(db, Person) == 0
-
-
-def test_near_duplicate_is_flagged_and_can_be_merged(db, create_show, create_user):
-    show = create_show()
-    staff = create_user()
-    a = services.register_visitor(db, show, card(), ANSWERS)
-    b = services.register_visitor(
-        db, show, card(name="ana  SILVA", emails=["ana@private.example"], phones=[]), ANSWERS
-    )
-    assert b.person_id != a.person_id
-    flag = db.scalar(select(DuplicateFlag))
-    assert (flag.person_id, flag.other_person_id) == (b.person_id, a.person_id)
-    services.resolve_duplicate(db, flag, staff, merge=True)
-    assert flag.status is DuplicateStatus.MERGED
-    survivors = db.scalars(select(Person).where(Person.merged_into_id.is_(None))).all()
-    assert [p.id for p in survivors] == [a.person_id]
-    # one registration per person and edition survives the merge
-    assert db.scalars(select(Registration.person_id)).all() == [a.person_id]
-    with pytest.raises(Exception, match="already resolved"):
-        services.resolve_duplicate(db, flag, staff, merge=False)
 
 
 @pytest.mark.parametrize(
@@ -164,7 +124,7 @@ def test_near_duplicate_is_flagged_and_can_be_merged(db, create_show, create_use
 def test_bad_input_changes_nothing(db, create_show, fields, answers, field):
     show = create_show()
     with pytest.raises(ValidationError) as err:
-        services.register_visitor(db, show, fields, answers)
+        registering.register_visitor(db, show, fields, answers)
     assert err.value.field == field
     assert count(db, Person) == count(db, Registration) == count(db, Company) == 0
 
@@ -175,47 +135,8 @@ def test_edited_questionnaire_is_what_is_validated(db, create_show):
     industry = next(q for q in questions if q.key == "industry")
     industry.options = [{"value": "Astrology", "label": {"en": "Astrology"}}]
     db.flush()
-    reg = services.register_visitor(db, show, card(), {**ANSWERS, "industry": "Astrology"})
+    reg = registering.register_visitor(db, show, card(), {**ANSWERS, "industry": "Astrology"})
     assert reg.industry == "Astrology"
-
-
-def test_accuracy_counts_corrections_per_field(db, create_show, app):
-    show = create_show()
-
-    class Reading:
-        raw_text = "x"
-        timings = {"total": 0.5}
-
-        def __init__(self, **kw):
-            self.name, self.title, self.company = kw["name"], None, "Acme"
-            self.emails, self.phones = kw["emails"], []
-            self.website = self.address = None
-            self.confidence = {"name": 0.9, "company": 0.3, "emails": 0.95}
-
-    for i, (read_name, real_name) in enumerate([("Ana Siva", "Ana Silva"), ("Bo Li", "Bo Li")]):
-        reading = Reading(name=read_name, emails=[f"p{i}@acme.example"])
-        capture = services.store_capture(
-            db, show, f"image {i}".encode(), reading, media_dir=app.config["MEDIA_DIR"]
-        )
-        assert capture.uncertain  # company read with low confidence
-        reg = services.register_visitor(
-            db, show, {"name": real_name, "company": "Acme", "emails": reading.emails}, ANSWERS
-        )
-        services.confirm_capture(
-            db,
-            capture,
-            reg,
-            services.clean_contact(
-                {"name": real_name, "company": "Acme", "emails": reading.emails}, "BR"
-            ),
-        )
-    by_field = {a.field: a for a in services.capture_accuracy(db, show)}
-    assert by_field["name"].confirmed == 2
-    assert by_field["name"].corrected == 1
-    assert by_field["name"].wrong == 1
-    assert by_field["name"].correction_rate == 0.5
-    assert by_field["emails"].corrected == 0
-    assert by_field["company"].corrected == 0
 
 
 @pytest.mark.postgres
@@ -243,7 +164,7 @@ def test_two_kiosks_registering_the_same_person_at_once_yield_one_person(app, co
             race_show = session.get(Show, show_id)
             barrier.wait()
             try:
-                reg = services.register_visitor(session, race_show, fields, ANSWERS)
+                reg = registering.register_visitor(session, race_show, fields, ANSWERS)
                 session.commit()
                 results.append(reg.person_id)
             except Exception as exc:  # noqa: BLE001  (reported by the assertion below)
@@ -266,38 +187,3 @@ def test_two_kiosks_registering_the_same_person_at_once_yield_one_person(app, co
         assert s.scalar(select(func.count(Person.id))) == 2
         assert s.scalar(select(func.count(Registration.id))) == 2
         assert s.scalar(select(func.count(Company.id))) == 1
-
-
-@pytest.mark.parametrize(
-    ("second", "flagged"),
-    [
-        # no company typed, but a work email at the same company's domain: flagged
-        ({"name": "Ána Silva", "emails": ["a.silva@acme-pack.example"], "company": None,
-          "website": None, "phones": []}, "email domain (acme-pack.example)"),
-        # a company typed that is another record, work email at the first one's domain
-        ({"name": "ANA SILVA", "emails": ["asilva@acme-pack.example"],
-          "company": "Silva Consulting", "website": "www.silva-consult.example", "phones": []},
-         "email domain (acme-pack.example)"),
-        # the same company: flagged as before
-        ({"name": "ana silva", "emails": ["ana@private.example"], "phones": []}, "company"),
-        # a free-mail address says nothing about the employer
-        ({"name": "Ana Silva", "emails": ["ana.silva@gmail.com"], "company": None, "website": None,
-          "phones": []}, None),
-        # someone else at the same domain
-        ({"name": "Bruno Costa", "emails": ["bruno@acme-pack.example"], "company": None,
-          "website": None, "phones": []}, None),
-    ],
-)  # fmt: skip
-def test_near_duplicate_by_name_and_company_email_domain(db, create_show, second, flagged):
-    show = create_show()
-    first = services.register_visitor(db, show, card(), ANSWERS)
-    new = services.register_visitor(db, show, card(**second), ANSWERS)
-    assert new.person_id != first.person_id
-    flags = db.scalars(select(DuplicateFlag)).all()
-    if flagged is None:
-        assert flags == []
-    else:
-        assert [(f.person_id, f.other_person_id) for f in flags] == [
-            (new.person_id, first.person_id)
-        ]
-        assert flagged in flags[0].reason
