@@ -24,7 +24,8 @@
 
   function freshState() {
     return { step: "welcome", captureId: null, code: null, returning: false, check: [],
-             fields: {}, category: "trade", answers: {}, consents: {}, printUrl: null };
+             fields: {}, category: "trade", answers: {}, consents: {}, printUrl: null,
+             badgeLoaded: false };
   }
 
   function $(sel) { return document.querySelector(sel); }
@@ -225,6 +226,11 @@
   }
 
   /* ---------- printing: each print is counted by the server, a reprint is said so ---------- */
+  /* The badge's PDF is loaded into the frame once; a reprint (counted by the server like the
+   * first print) prints the same frame again. */
+  function printFrame(frame) {
+    try { frame.contentWindow.focus(); frame.contentWindow.print(); } catch (e) { /* the printer's own dialog */ }
+  }
   function printBadge() {
     if (!state.printUrl || pending) { return; }
     fetch(state.printUrl, { method: "POST", credentials: "same-origin",
@@ -237,9 +243,8 @@
           if (json.warning) { showMessage(json.warning); }
           document.body.dataset.prints = json.print_count;
           var frame = $("#badge-frame");
-          frame.onload = function () {
-            try { frame.contentWindow.focus(); frame.contentWindow.print(); } catch (e) { /* the printer's own dialog */ }
-          };
+          if (state.badgeLoaded) { printFrame(frame); return; }
+          frame.onload = function () { state.badgeLoaded = true; printFrame(frame); };
           frame.src = json.pdf_url;
         });
       })

@@ -102,10 +102,24 @@ def staff_page(
     browser.close()
 
 
+#: Headless Chromium has no print manager: a page that calls ``print()`` has its renderer
+#: killed at random ("Headless Print Manager: Unexpected Print Manager call"). The kiosk's
+#: pages count the calls on the top document's ``data-printed`` instead of printing.
+COUNT_PRINTS = """
+window.print = function () {
+  var body = window.top.document.body;
+  body.dataset.printed = String(Number(body.dataset.printed || 0) + 1);
+};
+"""
+
+
 @contextmanager
 def kiosk_page(pw: object, live: dict, video: Path | None = None) -> Iterator[object]:
-    """Chromium signed in as the kiosk, its fake camera filming ``video`` (default: the card)."""
+    """Chromium signed in as the kiosk, its fake camera filming ``video`` (default: the card);
+    ``document.body.dataset.printed`` counts the times it asked to print (see COUNT_PRINTS)."""
     with staff_page(pw, live, KIOSK_EMAIL, KIOSK_PASSWORD, "/kiosk/", video) as page:
+        page.context.add_init_script(COUNT_PRINTS)
+        page.reload()
         yield page
 
 
