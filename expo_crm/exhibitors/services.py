@@ -28,7 +28,6 @@ from expo_crm.exhibitors.models import (
     BoothStatus,
     BoothType,
     Contract,
-    ContractStatus,
     PriceList,
     Quote,
     QuoteLine,
@@ -492,29 +491,31 @@ def save_price_rules(session: Session, show: Show, rules: Any, user: User | None
 # -- exhibitor categories ------------------------------------------------------------------
 
 
-def _live_contract(company_id: int) -> Any:
-    return exists().where(
-        Contract.company_id == company_id, Contract.status != ContractStatus.CANCELLED
-    )
-
-
 def is_returning(session: Session, company_id: int, show: Show) -> bool:
-    """Tell whether the company had a live contract at the edition before ``show``."""
+    """Tell whether the company exhibited at the edition before ``show`` (a live contract,
+    or its imported exhibitor list)."""
+    from expo_crm.history.participations import exhibited
     from expo_crm.shows.services import previous_show
 
     previous = previous_show(session, show)
     if previous is None:
         return False
-    return bool(
-        session.scalar(select(_live_contract(company_id).where(Contract.show_id == previous.id)))
-    )
+    return bool(session.scalar(select(exhibited(previous.id, company_id))))
 
 
 def is_first_time(session: Session, company_id: int, show: Show) -> bool:
-    """Tell whether the company never had a contract at an earlier edition."""
+    """Tell whether the company never had a contract at an earlier edition, nor was listed
+    as an exhibitor of one."""
+    from expo_crm.history.models import Participation
+
     earlier = select(Show.id).where(Show.starts_on < show.starts_on)
     return not session.scalar(
-        select(exists().where(Contract.company_id == company_id, Contract.show_id.in_(earlier)))
+        select(
+            exists().where(Contract.company_id == company_id, Contract.show_id.in_(earlier))
+            | exists().where(
+                Participation.company_id == company_id, Participation.show_id.in_(earlier)
+            )
+        )
     )
 
 

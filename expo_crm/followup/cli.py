@@ -41,15 +41,28 @@ def backtest_command(show_code: str, ks: tuple[int, ...], seed: int) -> None:
 
 @cli.command("kpis")
 @click.option("--basis", type=click.Choice(["area", "spend"]), default="area")
-def kpis_command(basis: str) -> None:
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print a JSON list, one object per edition (amounts and areas as decimal strings).",
+)
+def kpis_command(basis: str, as_json: bool) -> None:
     """Print the KPIs of every edition, oldest first."""
+    import json
+
     from expo_crm.extensions import db
     from expo_crm.followup import kpis
 
-    for k in kpis.trend(db.session, basis):
+    trend = kpis.trend(db.session, basis)
+    if as_json:
+        click.echo(json.dumps([kpis.as_json(k) for k in trend], indent=2, ensure_ascii=False))
+        return
+    for k in trend:
         rate = f"{k.rebooking_rate:.0%}" if k.rebooking_rate is not None else "-"
+        lost = f"-{k.lost}" if k.opened else f"{k.not_yet_rebooked} not yet rebooked"
         click.echo(
-            f"{k.show_code}: {k.exhibitors} exhibitors (+{k.new} / -{k.lost}, "
+            f"{k.show_code}: {k.exhibitors} exhibitors (+{k.new} / {lost}, "
             f"{k.upgraded} up, {k.downgraded} down, rebooking {rate}), {k.net_m2} m², "
             f"revenue {k.revenue}; {k.visitors} visitors, {k.conversions} conversions"
         )

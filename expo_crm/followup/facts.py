@@ -3,10 +3,13 @@
 Definitions (shared by KPIs, value, prospects and segments):
 
 * **exhibited at edition E** — the company has at least one contract at E whose status is
-  not ``cancelled`` (``signed`` or ``completed``).
+  not ``cancelled`` (``signed`` or ``completed``), or E's imported exhibitor list names it
+  (see :mod:`expo_crm.history.participations`).
 * **revenue of a company at E** — the sum of the totals of its non-cancelled contracts at E
-  (contract value, not cash received); **area at E** — the sum of their ``area_m2``.
-* **paid** — the sum of payments (refunds negative) on the company's invoices of an edition.
+  (contract value, not cash received), else the amount its listed participation paid;
+  **area at E** — the sum of their ``area_m2``, else the listed area.
+* **paid** — the sum of payments (refunds negative) on the company's invoices of an edition,
+  plus the amounts its listed participations paid.
 * **visitor at E** — a registration at E whose category is not ``exhibitor_staff``; the
   visiting company is the registration's ``company_id`` (the employer at that edition).
 """
@@ -15,14 +18,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, union_all
 from sqlalchemy.orm import Session, aliased
 
-from expo_crm.exhibitors.models import Contract, ContractStatus, Invoice, Payment
+from expo_crm.exhibitors.models import Invoice, Payment
+from expo_crm.history import participations
+from expo_crm.history.models import Participation
 from expo_crm.shows.models import Show
 from expo_crm.visitors.models import Registration, VisitorCategory
 
-NOT_CANCELLED = Contract.status != ContractStatus.CANCELLED
+NOT_CANCELLED = participations.LIVE_CONTRACT
 IS_VISITOR = Registration.category != VisitorCategory.EXHIBITOR_STAFF
 
 
@@ -46,21 +51,17 @@ def earlier_people(show: Show) -> Any:
 
 def exhibitor_facts(show_id: int) -> Select:
     """Select (company_id, revenue, area_m2, contracts) per company exhibiting at the edition."""
-    return (
-        select(
-            Contract.company_id.label("company_id"),
-            func.sum(Contract.total).label("revenue"),
-            func.sum(Contract.area_m2).label("area_m2"),
-            func.count(Contract.id).label("contracts"),
-        )
-        .where(Contract.show_id == show_id, NOT_CANCELLED)
-        .group_by(Contract.company_id)
-    )
+    return participations.edition_rows(show_id)
 
 
 def exhibitor_ids(show_id: int) -> Select:
     """Select the ids of companies exhibiting at the edition."""
-    return select(Contract.company_id).where(Contract.show_id == show_id, NOT_CANCELLED).distinct()
+    return participations.company_ids(show_id)
+
+
+def participation_rows(show_ids: list[int] | None = None) -> Any:
+    """Subquery of (show_id, company_id, revenue, area_m2, contracts) over the editions."""
+    return participations.participation_rows(show_ids)
 
 
 def visitor_registrations(show_id: int) -> Select:
@@ -69,12 +70,20 @@ def visitor_registrations(show_id: int) -> Select:
 
 
 def paid_by_company(show_ids: list[int]) -> Select:
-    """Select (company_id, paid) summed over the given editions' invoices."""
-    return (
-        select(Invoice.company_id.label("company_id"), func.sum(Payment.amount).label("paid"))
+    """Select (company_id, paid) summed over the given editions' invoices and listed amounts."""
+    invoiced = (
+        select(Invoice.company_id.label("company_id"), Payment.amount.label("paid"))
         .join(Payment, Payment.invoice_id == Invoice.id)
         .where(Invoice.show_id.in_(show_ids))
-        .group_by(Invoice.company_id)
+    )
+    listed = select(Participation.company_id, Participation.amount).where(
+        Participation.show_id.in_(show_ids),
+        Participation.amount.is_not(None),
+        ~participations.has_live_contract(Participation.show_id, Participation.company_id),
+    )
+    both = union_all(invoiced, listed).subquery("paid")
+    return select(both.c.company_id, func.sum(both.c.paid).label("paid")).group_by(
+        both.c.company_id
     )
 
 

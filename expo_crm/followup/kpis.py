@@ -5,7 +5,8 @@ Definitions (E is an edition, E-1 the one before it; see :mod:`facts` for "exhib
 
 * **new** — exhibits at E, did not exhibit at E-1 (so a lapsed exhibitor coming back
   counts as new); **lost** — exhibited at E-1, does not exhibit at E. Hence
-  ``exhibitors(E) = exhibitors(E-1) - lost + new``.
+  ``exhibitors(E) = exhibitors(E-1) - lost + new``. Until E opens its exhibitors of E-1 who
+  have not booked are **not yet rebooked** (``lost`` is then None): they may still book.
 * **upgraded / downgraded** — exhibits at both, with a larger / smaller area at E than at
   E-1 (``basis="area"``) or a larger / smaller revenue (``basis="spend"``).
 * **rebooking rate** — exhibitors of E-1 that exhibit at E, divided by exhibitors of E-1
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -79,10 +80,11 @@ class EditionKpis:
     year: int
     exhibitors: int
     new: int
-    lost: int
     upgraded: int
     downgraded: int
     rebooked: int
+    #: Of E-1's exhibitors, those not at E: None until E opens (see ``not_yet_rebooked``).
+    lost: int | None
     rebooking_rate: float | None
     net_m2: Decimal
     revenue: Decimal
@@ -93,6 +95,10 @@ class EditionKpis:
     returning: int
     returning_share: float | None
     conversions: int
+    #: Whether E has opened (its first day is today or past).
+    opened: bool = True
+    #: Of E-1's exhibitors, those who have not booked E yet: None once E has opened.
+    not_yet_rebooked: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,7 +114,9 @@ def _measure(basis: str, sub: Any) -> Any:
     return sub.c.area_m2 if basis == "area" else sub.c.revenue
 
 
-def edition_kpis(session: Session, show: Show, basis: str = "area") -> EditionKpis:
+def edition_kpis(
+    session: Session, show: Show, basis: str = "area", today: date | None = None
+) -> EditionKpis:
     """Compute the KPIs of one edition (see the module docstring for definitions)."""
     prev, _next = facts.neighbours(session, show)
     cur = facts.exhibitor_facts(show.id).subquery("cur")
@@ -135,12 +143,14 @@ def edition_kpis(session: Session, show: Show, basis: str = "area") -> EditionKp
         else 0
     )
     visitors, trade, returning = _visitor_counts(session, show)
+    opened = show.starts_on <= (today or date.today())
+    missing = prev_count - int(rebooked)
     return EditionKpis(
         show_code=show.code,
         year=show.year,
         exhibitors=exhibitors,
         new=int(new),
-        lost=prev_count - int(rebooked),
+        lost=missing if opened else None,
         upgraded=int(upgraded),
         downgraded=int(downgraded),
         rebooked=int(rebooked),
@@ -154,6 +164,8 @@ def edition_kpis(session: Session, show: Show, basis: str = "area") -> EditionKp
         returning=returning,
         returning_share=_ratio(returning, visitors),
         conversions=conversions,
+        opened=opened,
+        not_yet_rebooked=None if opened else missing,
     )
 
 
@@ -176,24 +188,47 @@ def _visitor_counts(session: Session, show: Show) -> tuple[int, int, int]:
 
 def _converted(show: Show, prev: Show) -> Select:
     """Select ids of companies new at ``show`` whose people visited ``prev``."""
+    cur = facts.exhibitor_facts(show.id).subquery("converted")
     return (
-        select(Contract.company_id)
-        .where(Contract.show_id == show.id, facts.NOT_CANCELLED)
-        .where(Contract.company_id.not_in(facts.exhibitor_ids(prev.id)))
+        select(cur.c.company_id)
+        .where(cur.c.company_id.not_in(facts.exhibitor_ids(prev.id)))
         .where(
-            Contract.company_id.in_(
+            cur.c.company_id.in_(
                 select(Registration.company_id).where(
                     Registration.show_id == prev.id, facts.IS_VISITOR
                 )
             )
         )
-        .distinct()
     )
 
 
-def trend(session: Session, basis: str = "area") -> list[EditionKpis]:
+def trend(session: Session, basis: str = "area", today: date | None = None) -> list[EditionKpis]:
     """Compute the KPIs of every edition, oldest first."""
-    return [edition_kpis(session, show, basis) for show in facts.editions(session)]
+    return [edition_kpis(session, show, basis, today) for show in facts.editions(session)]
+
+
+def as_json(k: EditionKpis) -> dict[str, Any]:
+    """Return one edition's exhibitor KPIs as ``followup kpis --json`` prints them.
+
+    Amounts and areas are decimal strings (exact); ``lost`` is null and
+    ``not_yet_rebooked`` given while the edition has not opened.
+    """
+    data: dict[str, Any] = {
+        "show": k.show_code,
+        "exhibitors": k.exhibitors,
+        "new": k.new,
+        "lost": k.lost,
+        "rebooked": k.rebooked,
+        "rebooking_rate": k.rebooking_rate,
+        "upgraded": k.upgraded,
+        "downgraded": k.downgraded,
+        "area_m2": str(k.net_m2),
+        "revenue": str(k.revenue),
+        "opened": k.opened,
+    }
+    if not k.opened:
+        data["not_yet_rebooked"] = k.not_yet_rebooked
+    return data
 
 
 # -- the lists behind the figures ---------------------------------------------------------

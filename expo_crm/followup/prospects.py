@@ -38,7 +38,6 @@ from sqlalchemy.orm import Session, aliased
 
 from expo_crm.directory.models import Activity, Company
 from expo_crm.errors import ValidationError
-from expo_crm.exhibitors.models import Contract
 from expo_crm.followup import engagement, facts
 from expo_crm.followup.models import FollowupSettings
 from expo_crm.labels import register_codes
@@ -218,10 +217,11 @@ def candidate_signals(
     )
     scans = engagement.lead_scans_by_company(show.id).subquery("scans")
     earlier_show = aliased(Show)
+    past = facts.participation_rows()
     lapsed = (
-        select(Contract.company_id.label("company_id"))
-        .join(earlier_show, earlier_show.id == Contract.show_id)
-        .where(earlier_show.starts_on < show.starts_on, facts.NOT_CANCELLED)
+        select(past.c.company_id.label("company_id"))
+        .join(earlier_show, earlier_show.id == past.c.show_id)
+        .where(earlier_show.starts_on < show.starts_on)
         .distinct()
         .subquery("lapsed")
     )
@@ -243,8 +243,7 @@ def candidate_signals(
     exhibitor = aliased(Company)
     show_industries = (
         select(exhibitor.industry)
-        .join(Contract, Contract.company_id == exhibitor.id)
-        .where(Contract.show_id == show.id, facts.NOT_CANCELLED, exhibitor.industry.is_not(None))
+        .where(exhibitor.id.in_(facts.exhibitor_ids(show.id)), exhibitor.industry.is_not(None))
         .distinct()
     )
     query = (

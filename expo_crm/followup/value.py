@@ -43,7 +43,6 @@ from sqlalchemy.orm import Session
 
 from expo_crm.db import money
 from expo_crm.directory.models import Company
-from expo_crm.exhibitors.models import Contract
 from expo_crm.followup import engagement, facts
 from expo_crm.i18n import money as money_text
 from expo_crm.labels import register_labels
@@ -104,10 +103,11 @@ class Pyramid:
 def pyramid(session: Session, show: Show) -> Pyramid:
     """Place every exhibitor of the edition in the value pyramid."""
     ex = facts.exhibitor_facts(show.id).subquery()
+    known = func.coalesce(ex.c.revenue, 0)  # a listed exhibitor whose amount is unknown
     rows = session.execute(
-        select(ex.c.company_id, Company.name, ex.c.revenue)
+        select(ex.c.company_id, Company.name, known.label("revenue"))
         .join(Company, Company.id == ex.c.company_id)
-        .order_by(ex.c.revenue.desc(), Company.name, ex.c.company_id)
+        .order_by(known.desc(), Company.name, ex.c.company_id)
     ).all()
     revenues = [money(r.revenue) for r in rows]
     tiers = assign_tiers(revenues)
@@ -165,19 +165,16 @@ def company_values(session: Session, show: Show) -> list[CompanyValue]:
     earlier = facts.editions_before(session, show)
     upto = [*earlier, show.id]
     order = {s.id: k for k, s in enumerate(facts.editions(session))}
+    rows_sub = facts.participation_rows(upto)
     per_edition = session.execute(
-        select(
-            Contract.company_id,
-            Contract.show_id,
-            func.sum(Contract.total),
-            func.sum(Contract.area_m2),
-        )
-        .where(Contract.show_id.in_(upto), facts.NOT_CANCELLED)
-        .group_by(Contract.company_id, Contract.show_id)
+        select(rows_sub.c.company_id, rows_sub.c.show_id, rows_sub.c.revenue, rows_sub.c.area_m2)
     ).all()
-    history: dict[int, list[tuple[int, Decimal, Decimal]]] = {}
+    # Unknown listed amounts count as nothing; unknown areas make no trend.
+    history: dict[int, list[tuple[int, Decimal, Decimal | None]]] = {}
     for company_id, show_id, revenue, area in per_edition:
-        history.setdefault(company_id, []).append((order[show_id], money(revenue), Decimal(area)))
+        history.setdefault(company_id, []).append(
+            (order[show_id], money(revenue or 0), None if area is None else Decimal(area))
+        )
     if not history:
         return []
     paid: dict[int, Decimal] = (
@@ -194,7 +191,7 @@ def company_values(session: Session, show: Show) -> list[CompanyValue]:
     staff = engagement.staff_visiting_booths(session, show.id)
     this = order[show.id]
     cur_rev = sum((r for h in history.values() for o, r, _a in h if o == this), Decimal(0))
-    cur_area = sum((a for h in history.values() for o, _r, a in h if o == this), Decimal(0))
+    cur_area = sum((a or 0 for h in history.values() for o, _r, a in h if o == this), Decimal(0))
     per_m2 = cur_rev / cur_area if cur_area else Decimal(0)
 
     values = []
@@ -208,8 +205,9 @@ def company_values(session: Session, show: Show) -> list[CompanyValue]:
             else _("base %(amount)s (last edition)", amount=money_text(base, show.currency))
         ]
         potential = base
-        if len(rows) >= 2:
-            delta_m2 = rows[-1][2] - rows[-2][2]
+        last_area, before_area = rows[-1][2], rows[-2][2] if len(rows) >= 2 else None
+        if last_area is not None and before_area is not None:
+            delta_m2 = last_area - before_area
             if delta_m2:
                 trend = money(delta_m2 * per_m2)
                 potential += trend
