@@ -120,6 +120,7 @@ def _register_cli(app: Flask) -> None:
     from expo_crm.cli import demo_command
     from expo_crm.exhibitors.cli import cli as exhibitors_cli
     from expo_crm.followup.cli import cli as followup_cli
+    from expo_crm.history.cli import cli as history_cli
     from expo_crm.jobs.cli import cli as jobs_cli
     from expo_crm.mail.cli import cli as mail_cli
     from expo_crm.shows.cli import cli as shows_cli
@@ -134,6 +135,7 @@ def _register_cli(app: Flask) -> None:
         cards_cli,
         badges_cli,
         followup_cli,
+        history_cli,
         jobs_cli,
         mail_cli,
         demo_command,
