@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from expo_crm.directory.models import Company
-from expo_crm.history.names import name_key
 from expo_crm.history.models import MatchMethod, Participation
+from expo_crm.history.names import name_key
 from expo_crm.shows.models import Show
 from tests.followup.conftest import (  # noqa: F401  (fixtures shared with follow-up tests)
     attend,
