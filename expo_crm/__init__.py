@@ -85,7 +85,9 @@ def _register_blueprints(app: Flask) -> None:
     from expo_crm.badges.routes import bp as badges_bp
     from expo_crm.directory.routes import bp as directory_bp
     from expo_crm.exhibitors.routes import bp as exhibitors_bp
+    from expo_crm.followup.rebooking_routes import bp as rebooking_bp
     from expo_crm.followup.routes import bp as followup_bp
+    from expo_crm.history.routes import bp as history_bp
     from expo_crm.jobs.routes import bp as jobs_bp
     from expo_crm.kiosk.routes import bp as kiosk_bp
     from expo_crm.mail.public import bp as mail_public_bp
@@ -103,6 +105,8 @@ def _register_blueprints(app: Flask) -> None:
         visitors_bp,
         badges_bp,
         followup_bp,
+        rebooking_bp,
+        history_bp,
         jobs_bp,
         kiosk_bp,
         mail_bp,

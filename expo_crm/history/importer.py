@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from expo_crm.auth.models import User
 from expo_crm.directory.services import create_company
 from expo_crm.errors import ValidationError
-from expo_crm.history.listfile import ListedRow, ListFileError, read_list
+from expo_crm.history.listfile import ListedRow, ListFile, ListFileError, read_list
 from expo_crm.history.matching import REASONS, Directory, Entry, Match
 from expo_crm.history.models import HistoryImport, Participation, Review
 from expo_crm.history.names import NameParts, name_key
@@ -159,7 +159,7 @@ def _edition(
         country=latest.country if latest else "",
         starts_on=opens,
         ends_on=opens + timedelta(days=days),
-        currency=(latest.currency if latest else currency) or "",
+        currency=currency or (latest.currency if latest else ""),
         phone_region=latest.phone_region if latest else "",
         timezone=latest.timezone if latest else "UTC",
     )
@@ -192,6 +192,223 @@ def _check_currency(rows: list[ListedRow], show_currency: str | None) -> None:
 # -- the import ----------------------------------------------------------------------------
 
 
+def preflight(
+    session: Session,
+    data: bytes,
+    filename: str,
+    show_code: str,
+    *,
+    opens: date | None = None,
+    encoding: str | None = None,
+) -> ListFile:
+    """Check the file and the edition without writing anything; raise ListFileError or
+    ValidationError as the import would."""
+    listing = read_list(data, filename, encoding)
+    code = show_code.strip().upper()
+    currencies = {r.currency for r in listing.rows if r.currency}
+    existing = session.scalar(select(Show).where(Show.code == code))
+    if existing is not None:
+        _check_currency(listing.rows, existing.currency)
+        if opens is not None and opens != existing.starts_on:
+            raise ValidationError(
+                "opens",
+                _(
+                    "%(code)s exists and opens on %(date)s; leave the opening date out or "
+                    "correct it on the edition.",
+                    code=code,
+                    date=existing.starts_on.isoformat(),
+                ),
+            )
+        return listing
+    if len(currencies) > 1:
+        raise ListFileError(
+            [(None, _("The file mixes currencies (%(list)s).", list=", ".join(sorted(currencies))))]
+        )
+    latest = session.scalar(select(Show).order_by(Show.starts_on.desc()).limit(1))
+    if opens is None and (latest is None or not re.search(r"(19|20)\d\d", code)):
+        raise ValidationError(
+            "opens", _("%(code)s is a new edition: give its opening date.", code=code)
+        )
+    if latest is None and not currencies:
+        raise ValidationError(
+            "currency",
+            _("%(code)s is the first edition: give a currency column in the file.", code=code),
+        )
+    return listing
+
+
+@dataclass
+class ImportPlan:
+    """What an import will do, decided by reading only (:func:`plan_import`)."""
+
+    listing: ListFile
+    filename: str
+    sha256: str
+    show_code: str
+    name: str | None
+    opens: date | None
+    groups: list[_Group]
+    #: name_key → id of the participation already listed at the edition under that spelling.
+    listed: dict[str, int]
+    #: name_key → the match of a spelling new to the edition. A company to create has a
+    #: negative id (planned), so that later names can match it too.
+    matches: dict[str, Match]
+    planned: dict[int, _Group]
+    candidate_names: dict[int, str]
+
+
+def plan_import(
+    session: Session,
+    data: bytes,
+    filename: str,
+    show_code: str,
+    *,
+    name: str | None = None,
+    opens: date | None = None,
+    encoding: str | None = None,
+    progress: Progress | None = None,
+) -> ImportPlan:
+    """Check the file and match every name, writing nothing; raise ListFileError or
+    ValidationError when the file or the edition is wrong."""
+    listing = preflight(session, data, filename, show_code, opens=opens, encoding=encoding)
+    code = show_code.strip().upper()
+    groups: dict[str, _Group] = {}
+    for row in listing.rows:
+        key = name_key(row.company)
+        groups.setdefault(key, _Group(row.company, key, [])).lines.append(row)
+    show_id = session.scalar(select(Show.id).where(Show.code == code))
+    listed = {
+        key: pid
+        for key, pid in session.execute(
+            select(Participation.name_key, Participation.id).where(
+                Participation.show_id == (show_id or -1)
+            )
+        )
+    }
+    directory = Directory.load(session)
+    plan = ImportPlan(
+        listing=listing,
+        filename=filename,
+        sha256=hashlib.sha256(data).hexdigest(),
+        show_code=code,
+        name=name,
+        opens=opens,
+        groups=list(groups.values()),
+        listed=listed,
+        matches={},
+        planned={},
+        candidate_names={},
+    )
+    total = len(groups)
+    for done, group in enumerate(groups.values(), 1):
+        if group.key not in listed:
+            match = directory.match(group.name, group.first("country"), group.first("website"))
+            if match.company_id is None:
+                planned = -1 - len(plan.planned)
+                plan.planned[planned] = group
+                match.company_id = planned
+                directory.add(
+                    Entry(
+                        planned,
+                        group.name,
+                        NameParts(group.key),
+                        next((r.domain for r in group.lines if r.domain), None),
+                        group.first("country"),
+                    )
+                )
+                directory.listed[group.key] = planned
+            if match.candidate_id is not None:
+                plan.candidate_names[match.candidate_id] = directory.entries[
+                    match.candidate_id
+                ].name
+            plan.matches[group.key] = match
+        if progress and (done % 200 == 0 or done == total):
+            progress(done, total)
+    return plan
+
+
+def apply_import(session: Session, plan: ImportPlan, user: User | None = None) -> ImportResult:
+    """Carry out a plan: create the edition and the companies, record the participations."""
+    listing = plan.listing
+    result = ImportResult(show_code=plan.show_code, lines=len(listing.rows), names=len(plan.groups))
+    currencies = {r.currency for r in listing.rows if r.currency}
+    show = _edition(
+        session, plan.show_code, plan.name, plan.opens, next(iter(currencies), None), result
+    )
+    for line, first in listing.repeated:
+        result.warnings.append(
+            _(
+                "Line %(line)s repeats line %(first)s word for word: counted once.",
+                line=line,
+                first=first,
+            )
+        )
+    if listing.ignored_columns:
+        result.warnings.append(
+            _("Columns ignored: %(names)s.", names=", ".join(listing.ignored_columns))
+        )
+    record = HistoryImport(
+        show_id=show.id,
+        filename=plan.filename[:300],
+        sha256=plan.sha256,
+        rows=len(listing.rows),
+        created_by_id=user.id if user else None,
+    )
+    session.add(record)
+    session.flush()
+    created: dict[int, int] = {}
+
+    def real(company_id: int) -> int:
+        if company_id >= 0:
+            return company_id
+        if company_id not in created:
+            created[company_id] = _create_company(session, plan.planned[company_id], user)
+            result.created += 1
+        return created[company_id]
+
+    for group in plan.groups:
+        if group.key in plan.listed:
+            _update(session.get_one(Participation, plan.listed[group.key]), group, result)
+            continue
+        match = plan.matches[group.key]
+        own = match.company_id is not None and match.company_id < 0
+        company_id = real(match.company_id or 0)
+        if not own:
+            result.matched += 1
+        candidate_id = real(match.candidate_id) if match.candidate_id is not None else None
+        session.add(_participation(show, group, match, company_id, candidate_id, record.id))
+        result.added += 1
+        result.by_method[match.method.value] = result.by_method.get(match.method.value, 0) + 1
+        if match.uncertain and candidate_id is not None:
+            result.uncertain.append(
+                Uncertain(
+                    listed_name=group.name,
+                    company_id=company_id,
+                    candidate_id=candidate_id,
+                    candidate_name=plan.candidate_names.get(match.candidate_id or 0, ""),
+                    score=match.verdict.score if match.verdict else 0.0,
+                    reason=str(REASONS[match.verdict.reason]) if match.verdict else "",
+                )
+            )
+    if not result.changed:
+        session.delete(record)
+        session.flush()
+        result.unchanged = len(plan.groups)
+        log.info("Import of %s into %s changed nothing", plan.filename, show.code)
+        return result
+    record.summary = result.summary()
+    session.flush()
+    result.import_id = record.id
+    log.info(
+        "Exhibitor list %s imported into %s by %s: %s",
+        plan.filename,
+        show.code,
+        user.email if user else "the command line",
+        result.summary(),
+    )
+    return result
+
+
 def import_list(
     session: Session,
     data: bytes,
@@ -206,106 +423,20 @@ def import_list(
 ) -> ImportResult:
     """Import an exhibitor list into an edition; raise ListFileError or ValidationError and
     change nothing when the file or the edition is wrong (the caller rolls back)."""
-    listing = read_list(data, filename, encoding)
-    result = ImportResult(show_code=show_code.strip().upper(), lines=len(listing.rows))
-    currencies = {r.currency for r in listing.rows if r.currency}
-    existing = session.scalar(select(Show).where(Show.code == result.show_code))
-    _check_currency(listing.rows, existing.currency if existing else None)
-    if existing is None and len(currencies) > 1:
-        raise ListFileError(
-            [(None, _("The file mixes currencies (%(list)s).", list=", ".join(sorted(currencies))))]
-        )
-    show = _edition(session, show_code, name, opens, next(iter(currencies), None), result)
-    _check_currency(listing.rows, show.currency)
-    for line, first in listing.repeated:
-        result.warnings.append(
-            _(
-                "Line %(line)s repeats line %(first)s word for word: counted once.",
-                line=line,
-                first=first,
-            )
-        )
-    if listing.ignored_columns:
-        result.warnings.append(
-            _("Columns ignored: %(names)s.", names=", ".join(listing.ignored_columns))
-        )
-
-    groups: dict[str, _Group] = {}
-    for row in listing.rows:
-        key = name_key(row.company)
-        groups.setdefault(key, _Group(row.company, key, [])).lines.append(row)
-    result.names = len(groups)
-
-    listed_here = {
-        p.name_key: p
-        for p in session.scalars(select(Participation).where(Participation.show_id == show.id))
-    }
-    directory = Directory.load(session)
-    record = HistoryImport(
-        show_id=show.id,
-        filename=filename[:300],
-        sha256=hashlib.sha256(data).hexdigest(),
-        rows=len(listing.rows),
-        created_by_id=user.id if user else None,
-    )
-    session.add(record)
-    session.flush()
-    total = len(groups)
-    for done, group in enumerate(groups.values(), 1):
-        participation = listed_here.get(group.key)
-        if participation is not None:
-            _update(participation, group, result)
-        else:
-            match = directory.match(group.name, group.first("country"), group.first("website"))
-            company_id = _company_for(session, directory, group, match, result, user)
-            participation = _participation(show, group, match, company_id, record.id)
-            session.add(participation)
-            result.added += 1
-            result.by_method[match.method.value] = result.by_method.get(match.method.value, 0) + 1
-            if match.uncertain:
-                candidate = directory.entries[match.candidate_id or 0]
-                result.uncertain.append(
-                    Uncertain(
-                        listed_name=group.name,
-                        company_id=company_id,
-                        candidate_id=candidate.company_id,
-                        candidate_name=candidate.name,
-                        score=match.verdict.score if match.verdict else 0.0,
-                        reason=str(REASONS[match.verdict.reason]) if match.verdict else "",
-                    )
-                )
-        if progress and (done % 200 == 0 or done == total):
-            progress(done, total)
-    if not result.changed:
-        session.delete(record)
-        session.flush()
-        result.unchanged = total
-        log.info("Import of %s into %s changed nothing", filename, show.code)
-        return result
-    record.summary = result.summary()
-    session.flush()
-    result.import_id = record.id
-    log.info(
-        "Exhibitor list %s imported into %s by %s: %s",
+    plan = plan_import(
+        session,
+        data,
         filename,
-        show.code,
-        user.email if user else "the command line",
-        result.summary(),
+        show_code,
+        name=name,
+        opens=opens,
+        encoding=encoding,
+        progress=progress,
     )
-    return result
+    return apply_import(session, plan, user)
 
 
-def _company_for(
-    session: Session,
-    directory: Directory,
-    group: _Group,
-    match: Match,
-    result: ImportResult,
-    user: User | None,
-) -> int:
-    if match.company_id is not None:
-        result.matched += 1
-        return match.company_id
+def _create_company(session: Session, group: _Group, user: User | None) -> int:
     website = group.first("website")
     company = create_company(
         session,
@@ -314,22 +445,16 @@ def _company_for(
         country=group.first("country"),
         website=website if website and "://" in website else (website and f"https://{website}"),
     )
-    result.created += 1
-    directory.add(
-        Entry(
-            company.id,
-            company.name,
-            NameParts(name_key(company.name)),
-            company.domain,
-            company.country,
-        )
-    )
-    directory.listed[group.key] = company.id
     return company.id
 
 
 def _participation(
-    show: Show, group: _Group, match: Match, company_id: int, import_id: int
+    show: Show,
+    group: _Group,
+    match: Match,
+    company_id: int,
+    candidate_id: int | None,
+    import_id: int,
 ) -> Participation:
     return Participation(
         show_id=show.id,
@@ -345,7 +470,7 @@ def _participation(
         match=match.method,
         score=match.verdict.score if match.verdict else None,
         review=Review.PENDING if match.uncertain else Review.NONE,
-        candidate_id=match.candidate_id,
+        candidate_id=candidate_id,
         import_id=import_id,
     )
 

@@ -144,7 +144,8 @@ class Match:
 
     @property
     def uncertain(self) -> bool:
-        return self.candidate_id is not None and self.company_id is None
+        """Kept apart from a close company until a person decides."""
+        return self.candidate_id is not None and self.method is MatchMethod.NEW
 
 
 @dataclass
