@@ -205,3 +205,29 @@ class Interaction(Model):
 
     def __repr__(self) -> str:
         return f"<Interaction {self.kind} company={self.company_id} person={self.person_id}>"
+
+
+class LearnedModel(Model):
+    """Weights learned from the show's history, with the backtests that judged them.
+
+    The latest row of a kind decides: when ``adopted``, its ``score`` ranks that list;
+    otherwise the hand weights do (see :mod:`expo_crm.followup.learning`).
+    """
+
+    __tablename__ = "followup_learned_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: ``prospects`` or ``rebooking``.
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    adopted: Mapped[bool] = mapped_column(default=False)
+    #: The fitted score as ``LinearScore.as_dict()``; empty when refused.
+    score: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: {"folds": [backtest per year], "mean_auc": {ranking: auc}, "reason": text}.
+    evaluation: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Codes of the editions whose next edition's outcome it was fitted on.
+    trained_on: Mapped[list[Any]] = mapped_column(default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<LearnedModel {self.kind} {'adopted' if self.adopted else 'refused'}>"

@@ -20,26 +20,29 @@ returning      earlier editions its people visited                       3
 =============  ======================================================  ====
 
 The weights are the organizer's (``FollowupSettings.prospect_weights``), defaulting to
-``DEFAULT_WEIGHTS``. :func:`backtest` checks the ranking against what really happened.
+``DEFAULT_WEIGHTS``, unless a model learned from the show's history proved better
+(:mod:`expo_crm.followup.learning`). The database scores, orders and pages the candidates
+(:func:`ranked_query`), so a page of the list costs what the page shows.
+:func:`backtest` checks the rankings against what really happened.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import Select, case, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
 from expo_crm.directory.models import Activity, Company
 from expo_crm.errors import ValidationError
 from expo_crm.followup import engagement, facts
 from expo_crm.followup.models import FollowupSettings
+from expo_crm.followup.scoring import LinearScore
 from expo_crm.labels import register_codes
 from expo_crm.shows.models import Show
 from expo_crm.visitors.models import Registration, VisitorCategory
@@ -66,6 +69,8 @@ CAPS: dict[str, int] = {
     "returning": 3,
 }
 MAX_WEIGHT = 100.0
+#: Column names of signals whose own name SQL reserves (``RETURNING``) or the query uses.
+COLUMNS = {"returning": "returning_editions", "industry": "industry_match"}
 #: Purchasing roles and job functions (lower-case, as the visitors questionnaire stores them,
 #: plus common imports) that make a visitor "senior".
 SENIOR_PURCHASING = ("final decision", "recommend", "decision_maker", "influencer")
@@ -110,15 +115,16 @@ class Prospect:
     industry: str | None
     signals: dict[str, int]
     score: float = 0.0
-    weights: Mapping[str, float] = field(default_factory=dict)
+    model: LinearScore | None = None
 
     @property
     def reasons(self) -> list[tuple[str, str, float]]:
         """(signal, text, points) of every signal that scored, computed when shown."""
+        model = self.model or hand_score(DEFAULT_WEIGHTS)
         found = []
         for signal in SIGNALS:
-            points = _points(self.signals[signal], signal, self.weights)
-            if points:
+            points = round(model.term(signal, self.signals[signal]), 2)
+            if points and (self.signals[signal] or model.kind == "learned"):
                 text = str(REASON_TEXT[signal]) % {"n": self.signals[signal]}
                 found.append((signal, text, points))
         return found
@@ -128,8 +134,9 @@ class Prospect:
         return "; ".join(f"{text} (+{points:g})" for _s, text, points in self.reasons)
 
 
-def _points(value: int, signal: str, weights: Mapping[str, float]) -> float:
-    return round(weights.get(signal, 0.0) * min(value, CAPS[signal]), 2)
+def hand_score(weights: Mapping[str, float]) -> LinearScore:
+    """The organizer's weights as a score: ``weight × min(value, cap)`` per signal."""
+    return LinearScore(slopes={s: float(weights.get(s, 0.0)) for s in SIGNALS}, caps=CAPS)
 
 
 # -- weights -------------------------------------------------------------------------------
@@ -181,10 +188,11 @@ def _senior_clause() -> Any:
     ) | func.lower(func.coalesce(Registration.job_function, "")).in_(SENIOR_FUNCTIONS)
 
 
-def candidate_signals(
+def candidate_query(
     session: Session, show: Show, exclude_exhibitors_of: Show | None = None
-) -> list[Prospect]:
-    """Return the candidates of ``show`` with their raw signals (unscored, in id order)."""
+) -> Select:
+    """Select the candidates of ``show``, one row each: company_id, name, country, industry
+    and every signal (named as in SIGNALS)."""
     excluded: Any = facts.exhibitor_ids(show.id)
     if exclude_exhibitors_of is not None:
         excluded = excluded.union(facts.exhibitor_ids(exclude_exhibitors_of.id))
@@ -217,14 +225,8 @@ def candidate_signals(
     )
     scans = engagement.lead_scans_by_company(show.id).subquery("scans")
     earlier_show = aliased(Show)
-    past = facts.participation_rows()
-    lapsed = (
-        select(past.c.company_id.label("company_id"))
-        .join(earlier_show, earlier_show.id == past.c.show_id)
-        .where(earlier_show.starts_on < show.starts_on)
-        .distinct()
-        .subquery("lapsed")
-    )
+    past = facts.participation_rows(facts.editions_before(session, show))
+    lapsed = select(past.c.company_id.label("company_id")).distinct().subquery("lapsed")
     earlier = aliased(Registration)
     returning = (
         select(
@@ -235,7 +237,7 @@ def candidate_signals(
         .where(
             earlier_show.starts_on < show.starts_on,
             earlier.category != VisitorCategory.EXHIBITOR_STAFF,
-            earlier.company_id.in_(select(visits.c.company_id)),
+            earlier.company_id.in_(select(agg.c.company_id)),
         )
         .group_by(earlier.company_id)
         .subquery("earlier_visits")
@@ -246,51 +248,67 @@ def candidate_signals(
         .where(exhibitor.id.in_(facts.exhibitor_ids(show.id)), exhibitor.industry.is_not(None))
         .distinct()
     )
-    query = (
+    return (
         select(
             agg.c.company_id,
             Company.name,
             Company.country,
-            Company.industry,
+            Company.industry.label("company_industry"),
             agg.c.visitors,
             agg.c.senior,
-            case((Company.industry.in_(show_industries), 1), else_=0).label("industry_match"),
+            case((Company.industry.in_(show_industries), 1), else_=0).label(COLUMNS["industry"]),
             case(
                 (Company.activity.in_([Activity.MANUFACTURER, Activity.DISTRIBUTOR]), 1), else_=0
             ).label("maker"),
             case((lapsed.c.company_id.is_not(None), 1), else_=0).label("lapsed"),
             func.coalesce(scans.c.scans, 0).label("scans"),
-            func.coalesce(returning.c.editions, 0).label("returning_editions"),
+            func.coalesce(returning.c.editions, 0).label(COLUMNS["returning"]),
         )
         .join(Company, Company.id == agg.c.company_id)
         .outerjoin(scans, scans.c.company_id == agg.c.company_id)
         .outerjoin(lapsed, lapsed.c.company_id == agg.c.company_id)
         .outerjoin(returning, returning.c.company_id == agg.c.company_id)
         .where(Company.merged_into_id.is_(None))
-        .order_by(agg.c.company_id)
     )
-    prospects = []
-    for row in session.execute(query):
-        signals = {
-            "visitors": int(row.visitors),
-            "senior": int(row.senior),
-            "industry": int(row.industry_match),
-            "maker": int(row.maker),
-            "lapsed": int(row.lapsed),
-            "scans": int(row.scans),
-            "returning": int(row.returning_editions),
-        }
-        prospects.append(Prospect(row.company_id, row.name, row.country, row.industry, signals))
-    return prospects
+
+
+def _prospect(row: Any, model: LinearScore | None = None) -> Prospect:
+    signals = {s: int(getattr(row, COLUMNS.get(s, s)) or 0) for s in SIGNALS}
+    prospect = Prospect(
+        row.company_id, row.name, row.country, row.company_industry, signals, model=model
+    )
+    if model is not None:
+        prospect.score = round(float(row.score), 2)
+    return prospect
+
+
+def candidate_signals(
+    session: Session, show: Show, exclude_exhibitors_of: Show | None = None
+) -> list[Prospect]:
+    """Return the candidates of ``show`` with their raw signals (unscored, in id order)."""
+    sub = candidate_query(session, show, exclude_exhibitors_of).subquery("candidates")
+    return [_prospect(r) for r in session.execute(select(sub).order_by(sub.c.company_id))]
+
+
+def ranked_query(
+    session: Session, show: Show, model: LinearScore, exclude_exhibitors_of: Show | None = None
+) -> Select:
+    """Select the candidates with their score, best first (score, then visitors, then id)."""
+    sub = candidate_query(session, show, exclude_exhibitors_of).subquery("candidates")
+    score = model.sql({s: sub.c[COLUMNS.get(s, s)] for s in SIGNALS})
+    return select(sub, score.label("score")).order_by(
+        score.desc(), sub.c.visitors.desc(), sub.c.company_id
+    )
 
 
 def score(prospects: Iterable[Prospect], weights: Mapping[str, float]) -> list[Prospect]:
-    """Score each prospect and return them ranked (score, then visitors, then id)."""
+    """Score each prospect by hand weights and return them ranked (score, then visitors,
+    then id)."""
+    model = hand_score(weights)
     ranked = list(prospects)
-    weights = dict(weights)
     for p in ranked:
-        p.weights = weights
-        p.score = round(sum(_points(p.signals[s], s, weights) for s in SIGNALS), 2)
+        p.model = model
+        p.score = round(model.score(p.signals), 2)
     ranked.sort(key=lambda p: (-p.score, -p.signals["visitors"], p.company_id))
     return ranked
 
@@ -303,66 +321,75 @@ def last_completed_show(session: Session, today: date | None = None) -> Show | N
     )
 
 
+def current_model(session: Session) -> LinearScore:
+    """The score in use: the learned model when it was adopted, else the organizer's weights."""
+    from expo_crm.followup import learning
+
+    adopted = learning.adopted(session, "prospects")
+    if adopted is not None:
+        return LinearScore.from_dict(adopted.score, CAPS)
+    return hand_score(get_weights(session))
+
+
 def prospect_ranking(
-    session: Session, show: Show, weights: Mapping[str, float] | None = None
+    session: Session,
+    show: Show,
+    weights: Mapping[str, float] | None = None,
+    limit: int | None = None,
 ) -> list[Prospect]:
-    """Rank the prospects of ``show`` that are not booked for the coming edition."""
+    """Rank the prospects of ``show`` that are not booked for the coming edition (the
+    given weights, else the score in use); ``limit`` keeps the best ones only."""
     _prev, coming = facts.neighbours(session, show)
-    weights = weights if weights is not None else get_weights(session)
-    return score(candidate_signals(session, show, exclude_exhibitors_of=coming), weights)
+    model = hand_score(weights) if weights is not None else current_model(session)
+    query = ranked_query(session, show, model, exclude_exhibitors_of=coming)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_prospect(r, model) for r in session.execute(query)]
 
 
-# -- backtest ------------------------------------------------------------------------------
+def prospect_page(
+    session: Session, show: Show, page: int, per_page: int
+) -> tuple[list[Prospect], int]:
+    """Return one page of the ranking and the number of prospects (ranked by the database)."""
+    _prev, coming = facts.neighbours(session, show)
+    model = current_model(session)
+    query = ranked_query(session, show, model, exclude_exhibitors_of=coming)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.execute(query.limit(per_page).offset((max(page, 1) - 1) * per_page))
+    return [_prospect(r, model) for r in rows], int(total or 0)
 
 
-@dataclass
-class BacktestResult:
-    show_code: str
-    next_code: str
-    candidates: int
-    exhibited_next: int  #: candidates that exhibited at the next edition (all the hits there are)
-    hits: dict[str, dict[int, int]]  #: {ranking: {k: hits in top k}}
-    ks: tuple[int, ...]
+# -- learning and backtest -------------------------------------------------------------------
 
-    @property
-    def base_rate(self) -> float:
-        return self.exhibited_next / self.candidates if self.candidates else 0.0
+
+def question() -> Any:
+    """What :mod:`learning` learns for prospects: who exhibits at the next edition."""
+    from expo_crm.followup import learning
+
+    def examples(session: Session, show: Show) -> list[learning.Example]:
+        return [learning.Example(p.company_id, p.signals) for p in candidate_signals(session, show)]
+
+    def outcome(session: Session, show: Show, nxt: Show) -> set[int]:
+        return set(session.scalars(facts.exhibitor_ids(nxt.id)))
+
+    return learning.Question(
+        kind="prospects",
+        signals=SIGNALS,
+        caps=CAPS,
+        hand=lambda session: hand_score(get_weights(session)),
+        examples=examples,
+        outcome=outcome,
+        baselines={"visitors": lambda e: float(e.signals["visitors"])},
+    )
 
 
 def backtest(
-    session: Session,
-    show: Show,
-    ks: tuple[int, ...] = (20, 50, 100),
-    weights: Mapping[str, float] | None = None,
-    seed: int = 42,
-) -> BacktestResult:
-    """Rank the companies that visited ``show`` without exhibiting, count those in the top K
-    that exhibited at the next edition, beside ranking by visitor count and at random.
+    session: Session, show: Show, ks: tuple[int, ...] = (20, 50, 100), seed: int = 42
+) -> Any:
+    """Rank the companies that visited ``show`` without exhibiting by the organizer's
+    weights, by a model learned on earlier editions, by visitor count and at random; count
+    those in each top K that exhibited at the next edition, with each ranking's ROC AUC.
+    Raise ValidationError when ``show`` has no next edition."""
+    from expo_crm.followup import learning
 
-    Raise ValidationError when ``show`` has no next edition.
-    """
-    _prev, nxt = facts.neighbours(session, show)
-    if nxt is None:
-        raise ValidationError("show", f"{show.code} has no next edition to test against.")
-    weights = weights if weights is not None else get_weights(session)
-    candidates = candidate_signals(session, show)
-    exhibited = set(session.scalars(facts.exhibitor_ids(nxt.id)))
-    model = [p.company_id for p in score(candidates, weights)]
-    by_visitors = [
-        p.company_id
-        for p in sorted(candidates, key=lambda p: (-p.signals["visitors"], p.company_id))
-    ]
-    shuffled = sorted(p.company_id for p in candidates)
-    random.Random(seed).shuffle(shuffled)  # noqa: S311  (a reproducible baseline, not secrecy)
-    hits = {
-        name: {k: sum(1 for cid in ranking[:k] if cid in exhibited) for k in ks}
-        for name, ranking in (("score", model), ("visitors", by_visitors), ("random", shuffled))
-    }
-    return BacktestResult(
-        show_code=show.code,
-        next_code=nxt.code,
-        candidates=len(candidates),
-        exhibited_next=sum(1 for p in candidates if p.company_id in exhibited),
-        hits=hits,
-        ks=ks,
-    )
+    return learning.backtest(session, question(), show, seed=seed, ks=ks)

@@ -22,10 +22,12 @@ from expo_crm.followup import (
     exports,
     facts,
     kpis,
+    learning,
     optouts,
     panels,  # noqa: F401  (registers the company and person sections)
     profile,
     prospects,
+    rebooking,
     segments,
     tasks,
     value,
@@ -51,6 +53,8 @@ WORKERS = (Role.SALES,)
 #: Who may read the management figures and their lists.
 READERS = (Role.SALES, Role.FINANCE)
 PER_PAGE = 50
+#: At most this many companies are drawn on the value matrix (the most valuable first).
+MATRIX_POINTS = 3000
 
 
 @dataclass
@@ -234,12 +238,38 @@ def company_value(show_code: str) -> Any:
         ]
         return exports.rows_export(rows, columns, f"{show.code}-value", fmt)
     counts = {q: sum(1 for v in values if v.quadrant is q) for q in value.Quadrant}
+    median_x, median_y = value.matrix_medians(values)
+    drawn = sorted(values, key=lambda v: (-(v.current + v.potential), v.company_id))[:MATRIX_POINTS]
+    chart = {
+        "points": [
+            {
+                "x": float(v.current),
+                "y": float(v.potential),
+                "q": v.quadrant.value if v.quadrant else "ordinary",
+                "id": v.company_id,
+                "name": v.name,
+            }
+            for v in drawn
+        ],
+        "median_x": float(median_x),
+        "median_y": float(median_y),
+        "shown": len(drawn),
+        "total": len(values),
+        "labels": {
+            **{q.value: str(label(q)) for q in value.Quadrant},
+            "median": _("Medians"),
+            "current": _("Current value (%(cur)s)", cur=show.currency),
+            "potential": _("Potential value (%(cur)s)", cur=show.currency),
+        },
+        "company_url": url_for("directory.company", company_id=999999999),
+    }
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     return render_template(
         "followup/value.html",
         show=show,
         counts=counts,
         quadrant=next((q for q in value.Quadrant if q.value == quadrant), None),
+        chart=chart,
         page=Page(rows[(page - 1) * PER_PAGE : page * PER_PAGE], page, PER_PAGE, len(rows)),
     )
 
@@ -381,8 +411,8 @@ PROSPECT_COLUMNS = [
 @roles(*WORKERS)
 def prospect_list() -> Any:
     show = chosen_show()
-    ranked = prospects.prospect_ranking(db.session, show)
     if fmt := export_format():
+        ranked = prospects.prospect_ranking(db.session, show)
         ranked = exports.drop_opted_out_companies(db.session, ranked, lambda p: p.company_id)
         rows = [
             {**{k: getattr(p, k) for k, _l in PROSPECT_COLUMNS if k != "rank"}, "rank": i}
@@ -390,6 +420,7 @@ def prospect_list() -> Any:
         ]
         return exports.rows_export(rows, PROSPECT_COLUMNS, f"{show.code}-prospects", fmt)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
+    found, total = prospects.prospect_page(db.session, show, page, PER_PAGE)
     task_form = BulkTaskForm(
         formdata=None,
         source="prospects",
@@ -404,9 +435,11 @@ def prospect_list() -> Any:
         show=show,
         coming=coming,
         shows=facts.editions(db.session),
-        page=Page(ranked[(page - 1) * PER_PAGE : page * PER_PAGE], page, PER_PAGE, len(ranked)),
+        page=Page(found, page, PER_PAGE, total),
         offset=(page - 1) * PER_PAGE,
         weights=prospects.get_weights(db.session),
+        verdict=learning.describe(learning.latest(db.session, "prospects")),
+        learned=prospects.current_model(db.session).kind == "learned",
         task_form=task_form,
     )
 
@@ -440,20 +473,24 @@ def bulk_tasks() -> Response:
     users = {u.id: u for u in tasks.sales_users(db.session)}
     form.assignees.choices = [(uid, u.name) for uid, u in users.items()]
     raw = _json_filters(form.filters.data)
-    back = (
-        url_for("followup.prospect_list", show=raw.get("show"))
-        if form.source.data == "prospects"
-        else url_for("followup.segment_builder", **raw)
-    )
+    back = {
+        "prospects": url_for("followup.prospect_list", show=raw.get("show")),
+        "rebooking": url_for("rebooking.risk_list", show=raw.get("show")),
+    }.get(form.source.data or "", url_for("followup.segment_builder", **raw))
     if not form.validate():
         for field, errors in form.errors.items():
             flash(f"{form[field].label.text}: {'; '.join(errors)}", "error")
         return redirect(back)
     if form.source.data == "prospects":
         show = get_show(db.session, raw.get("show") or "")
-        ranked = prospects.prospect_ranking(db.session, show)[: form.top.data or 50]
+        ranked = prospects.prospect_ranking(db.session, show, limit=form.top.data or 50)
         targets = [tasks.Target(p.company_id) for p in ranked]
         source = f"prospects:{show.code}"
+    elif form.source.data == "rebooking":
+        show = get_show(db.session, raw.get("show") or "")
+        at_risk = rebooking.risk_list(db.session, show, limit=form.top.data or 50)
+        targets = [tasks.Target(r.company_id) for r in at_risk]
+        source = f"rebooking:{show.code}"
     else:
         filters = segments.SegmentFilters.parse(raw)
         show = segments.resolve_show(db.session, filters, chosen_show())

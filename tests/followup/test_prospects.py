@@ -83,12 +83,16 @@ def test_bad_weights_are_refused_and_change_nothing(db, bad) -> None:
 def test_backtest_counts_hits_beside_baselines(db, world) -> None:
     (_s23, s24, s25), _co = world
     result = prospects.backtest(db, s24, ks=(1, 2, 3))
-    assert result.candidates == 3  # Prospect, Small, Booked (Booked counts in a backtest)
-    assert result.exhibited_next == 1
-    # Score: Prospect 31, then Small and Booked tie at 2 (Small has the lower id).
-    assert result.hits["score"] == {1: 0, 2: 0, 3: 1}
-    assert result.hits["visitors"] == {1: 0, 2: 0, 3: 1}
-    assert result.hits["random"][3] == 1
+    assert result.companies == 3  # Prospect, Small, Booked (Booked counts in a backtest)
+    assert result.outcomes == 1
+    by = {r.name: r for r in result.rankings}
+    # Too little history for a learned model: hand weights, visitor count and random only.
+    assert list(by) == ["hand", "visitors", "random"]
+    # Hand: Prospect 31, then Small and Booked tie at 2 (Small has the lower id).
+    assert by["hand"].top == {1: 0, 2: 0, 3: 1}
+    assert by["hand"].auc == 0.25  # Booked is below Prospect, level with Small
+    assert by["visitors"].top == {1: 0, 2: 0, 3: 1}
+    assert by["random"].top[3] == 1
     with pytest.raises(ValidationError):
         prospects.backtest(db, s25)
 
@@ -96,8 +100,9 @@ def test_backtest_counts_hits_beside_baselines(db, world) -> None:
 def test_backtest_command(runner, world) -> None:
     result = runner.invoke(args=["followup", "backtest", "--show", "EXPO2024", "--k", "2"])
     assert result.exit_code == 0, result.output
-    assert "3 companies visited without exhibiting" in result.output
-    assert "visitor count" in result.output
+    assert "3 companies visited EXPO2024 without exhibiting" in result.output
+    for label in ("hand weights", "visitor count", "random"):
+        assert label in result.output
     bad = runner.invoke(args=["followup", "backtest", "--show", "EXPO2025"])
     assert bad.exit_code != 0
     assert "no next edition" in bad.output
