@@ -20,10 +20,11 @@ estimate: the base (current revenue, else the last edition's), plus the area tre
 revenue per m²), raised by 5% for each of its people seen visiting other booths at the
 reference edition (at most 10). Each part is returned as a reason.
 
-**Value matrix.** Among companies that exhibited at the reference edition or before,
-*high* means positive and at or above the median of that group. Loyal = high historical and high
-potential; repeat = high historical, low potential; expected = low historical, high
-potential; ordinary = low both.
+**Value matrix.** Current value against potential value, among companies that exhibited
+at the reference edition or before; *high* means positive and at or above the median of
+that group. Loyal = high current and high potential (keep and grow); repeat = high
+current, low potential (keep); expected = low current, high potential (win back or grow);
+ordinary = low both.
 """
 
 from __future__ import annotations
@@ -244,18 +245,24 @@ def company_values(session: Session, show: Show) -> list[CompanyValue]:
     return values
 
 
+def matrix_medians(values: list[CompanyValue]) -> tuple[Decimal, Decimal]:
+    """Return the medians of current and potential value: the matrix's dividing lines."""
+    if not values:
+        return Decimal(0), Decimal(0)
+    return median(v.current for v in values), median(v.potential for v in values)
+
+
 def place_in_matrix(values: list[CompanyValue]) -> None:
     """Set each value's quadrant: high means positive and at or above the group's median."""
     if not values:
         return
-    hist_median = median(v.historical for v in values)
-    pot_median = median(v.potential for v in values)
+    cur_median, pot_median = matrix_medians(values)
     for v in values:
-        high_hist = v.historical > 0 and v.historical >= hist_median
+        high_cur = v.current > 0 and v.current >= cur_median
         high_pot = v.potential > 0 and v.potential >= pot_median
-        if high_hist and high_pot:
+        if high_cur and high_pot:
             v.quadrant = Quadrant.LOYAL
-        elif high_hist:
+        elif high_cur:
             v.quadrant = Quadrant.REPEAT
         elif high_pot:
             v.quadrant = Quadrant.EXPECTED

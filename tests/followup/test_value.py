@@ -76,6 +76,10 @@ def test_pyramid_of_an_edition(db, create_show, create_company, make_contract) -
 def test_company_values_and_matrix(db, three_editions, create_company, make_contract) -> None:
     s23, s24, s25 = three_editions
     loyal, newcomer, fading = (create_company(n) for n in ("Loyal", "Newcomer", "Fading"))
+    shrinking, lapsed = create_company("Shrinking"), create_company("Lapsed")
+    make_contract(s24, shrinking, 3000, 30)
+    make_contract(s25, shrinking, 1000, 10)
+    make_contract(s24, lapsed, 5000, 20)
     make_contract(s23, loyal, 1000, 10)
     c24 = make_contract(s24, loyal, 2000, 20)
     make_contract(s25, loyal, 3000, 30)
@@ -126,8 +130,14 @@ def test_company_values_and_matrix(db, three_editions, create_company, make_cont
     assert values["Newcomer"].potential == Decimal("1000.00")
     assert values["Fading"].potential == Decimal("500.00")  # last edition's revenue
     assert values["Fading"].historical == Decimal("400.00")
-    # Medians: historical 400, potential 1000.
+    assert values["Shrinking"].potential == Decimal("0.00")  # 1000 - 20 m² × 100, not below 0
+    assert values["Lapsed"].potential == Decimal("5000.00")  # its last edition's revenue
+    # The matrix is current against potential. Medians: current of (3000, 1000, 0, 1000, 0)
+    # is 1000; potential of (4000, 1000, 500, 0, 5000) is 1000.
     assert values["Loyal"].quadrant is Quadrant.LOYAL
-    assert values["Fading"].quadrant is Quadrant.REPEAT  # 400 ≥ 400 but 500 < 1000
-    assert values["Newcomer"].quadrant is Quadrant.EXPECTED  # never paid, potential ≥ median
+    assert values["Newcomer"].quadrant is Quadrant.LOYAL  # 1000 ≥ 1000 on both
+    assert values["Shrinking"].quadrant is Quadrant.REPEAT  # current 1000, potential 0
+    assert values["Lapsed"].quadrant is Quadrant.EXPECTED  # nothing now, 5000 to win back
+    assert values["Fading"].quadrant is Quadrant.ORDINARY  # nothing now, 500 < 1000
+    assert value.matrix_medians(list(values.values())) == (Decimal(1000), Decimal(1000))
     assert any("area trend" in r for r in values["Loyal"].reasons)
