@@ -25,6 +25,7 @@ from expo_crm.exhibitors.models import Invoice, Payment
 from expo_crm.history import participations
 from expo_crm.history.models import Participation
 from expo_crm.shows.models import Show
+from expo_crm.shows.services import LIVE
 from expo_crm.visitors.models import Registration, VisitorCategory
 
 NOT_CANCELLED = participations.LIVE_CONTRACT
@@ -88,16 +89,17 @@ def paid_by_company(show_ids: list[int]) -> Select:
 
 
 def editions(session: Session) -> list[Show]:
-    """Return every edition, oldest first."""
-    return list(session.scalars(select(Show).order_by(Show.starts_on)))
+    """Return every edition in use (archived ones left out), oldest first."""
+    return list(session.scalars(select(Show).where(LIVE).order_by(Show.starts_on)))
 
 
 def neighbours(session: Session, show: Show) -> tuple[Show | None, Show | None]:
-    """Return the editions just before and just after ``show``."""
+    """Return the editions in use just before and just after ``show``."""
     shows = editions(session)
-    i = next(k for k, s in enumerate(shows) if s.id == show.id)
-    return (shows[i - 1] if i > 0 else None, shows[i + 1] if i + 1 < len(shows) else None)
+    before = [s for s in shows if s.starts_on < show.starts_on]
+    after = [s for s in shows if s.starts_on > show.starts_on]
+    return (before[-1] if before else None, after[0] if after else None)
 
 
 def editions_before(session: Session, show: Show) -> list[int]:
-    return list(session.scalars(select(Show.id).where(Show.starts_on < show.starts_on)))
+    return list(session.scalars(select(Show.id).where(LIVE, Show.starts_on < show.starts_on)))

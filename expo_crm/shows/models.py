@@ -32,6 +32,13 @@ class Show(Model):
     phone_region: Mapped[str] = mapped_column(String(2))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set when the edition was archived (created by mistake, or kept out of the figures):
+    #: it keeps its data but leaves the lists, pickers and KPIs until it is restored.
+    archived_at: Mapped[datetime | None]
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     @property
     def days(self) -> list[date]:
