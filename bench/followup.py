@@ -1,28 +1,36 @@
-"""Benchmark: segments, KPIs and the prospect ranking over 1,000,000 registrations.
+"""Benchmark: post-show work on a decade of a mega-show.
 
-    python bench/followup.py [--backend sqlite|postgres|both] [--registrations 1000000]
-                             [--companies 200000] [--pg-url postgresql://postgres@127.0.0.1/x]
+    python bench/followup.py [--backend sqlite|postgres|both] [--registrations 10000000]
+                             [--companies N] [--editions 10] [--keep URL]
+                             [--pg-url postgresql://postgres@127.0.0.1/postgres]
 
-Generates three editions with 1M registrations over 200k companies (plus people, exhibitor
-contracts with their booths and quotes, badges, gate check-ins and booth leads) with bulk
-inserts — executemany in one transaction on SQLite, COPY on PostgreSQL — into a throwaway
-database (a temporary SQLite file; a PostgreSQL database created and dropped like the tests
-do). Then a fresh process computes, and times:
+Generates a show history (default: 10 editions, 10,000,000 registrations, one company per
+ten registrations): the first three editions as imported exhibitor lists, the others sold in
+Expo CRM (booths, quotes, contracts, an invoice each with its payment), visitors and
+exhibitor staff, badges, gate check-ins and booth leads. Exhibitors rebook the next edition
+at 35–55 %, driven by a hidden loyalty that also shows in what the product records (their
+leads, how late they pay, their booth size) with noise. Rows are generated as streams and
+loaded with COPY on PostgreSQL, executemany on SQLite, into a throwaway database.
 
-* segments: counts and breakdowns of three segments (all visitors, trade from BR with a
-  check-in, returning with a booth scan) and the first page of each (as the page shows it);
-* KPIs: the trend of the three editions, the value pyramid and the sales ranking;
-* prospects: the ranking of edition 2's visitor companies (edition 3 as the coming one).
+A fresh process then computes and times what the back office shows after the show:
 
-Peak memory is the measuring process's peak RSS (``ru_maxrss``), so data generation does
-not count; the database server's memory is not included. Figures are printed, nothing is
-asserted. Goal: under 60 s and 2 GB on each backend.
+* segments: the counts, breakdowns and first page of three visitor segments of the last
+  edition;
+* KPIs: the trend of every edition, the value pyramid and the sales ranking;
+* prospects: the first page (and the count) of the last edition's ranked prospects;
+* rebooking risk: the first page (and the count) of the last edition's exhibitors ranked by
+  their risk of not rebooking, with the reasons chart's counts.
+
+Peak memory is the measuring process's peak RSS (``ru_maxrss``); generation does not count
+and the database server's memory is not included. Figures are printed, nothing asserted.
+Goal: under 60 s and 2 GB.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import resource
@@ -32,7 +40,8 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,19 +55,107 @@ CATEGORIES = ["trade"] * 7 + ["public", "public", "press"]
 FUNCTIONS = ["General management", "Engineering", "Production", "Purchasing", "Other"]
 PURCHASING = ["Final decision", "Recommend", "Specify", "No role"]
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+LISTED_EDITIONS = 3  #: the first editions come from imported exhibitor lists
+STAFF_PER_EXHIBITOR = 2
+
+COLUMNS = {
+    "shows": "id code name year venue city country starts_on ends_on currency phone_region "
+    "timezone created_at",
+    "companies": "id name normalized_name industry activity country employees is_member "
+    "created_at updated_at",
+    "people": "id first_name last_name full_name other_contacts company_id country "
+    "is_booking_contact created_at updated_at",
+    "participations": "id show_id company_id listed_name name_key area_m2 amount match review "
+    "created_at",
+    "booths": "id show_id hall code area_m2 booth_type open_sides status width depth company_id",
+    "quotes": "id number show_id company_id booth_id price_list_version rules_snapshot currency "
+    "subtotal discount_total total status priced_on valid_until created_at",
+    "contracts": "id number show_id company_id quote_id booth_id currency total area_m2 status "
+    "deposit_percent deposit_due_on balance_due_on signed_at",
+    "invoices": "id show_id sequence number contract_id company_id kind currency amount "
+    "amount_paid issued_on due_on status description created_at",
+    "payments": "id invoice_id amount currency method received_on created_at",
+    "registrations": "id show_id person_id company_id category source answers industry "
+    "job_function purchasing_role consent_marketing consent_share created_at",
+    "badges": "id code registration_id show_id issued_at print_count",
+    "checkins": "id badge_id registration_id show_id gate day bucket scanned_at",
+    "leads": "id show_id company_id registration_id badge_id notes answers scan_count "
+    "scanned_at updated_at",
+}
 
 
-# -- data ----------------------------------------------------------------------------------
+def _mix(n: int) -> int:
+    """A cheap deterministic hash of an int (Knuth's multiplicative)."""
+    return (n * 2654435761) & 0xFFFFFFFF
 
 
-def generate(n_regs: int, n_companies: int, seed: int = 7) -> dict[str, list[tuple[Any, ...]]]:
-    """Return {table: rows} in insertion order (column order in COLUMNS)."""
+@dataclass
+class Plan:
+    """What every table's generator needs to agree on, decided up front (small)."""
+
+    registrations: int
+    companies: int
+    editions: int
+    seed: int = 7
+    years: list[int] = field(default_factory=list)
+    exhibitors: list[list[int]] = field(default_factory=list)  #: per edition, sorted ids
+    area: dict[tuple[int, int], int] = field(default_factory=dict)
+    loyalty: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def per_edition(self) -> int:
+        return self.registrations // self.editions
+
+    @property
+    def people(self) -> int:
+        return int(self.per_edition * 1.9)
+
+    def company_of(self, person: int) -> int:
+        return _mix(person) % self.companies + 1
+
+    def window(self, s: int) -> tuple[int, int]:
+        """(first person, visitors) of edition s (1-based): a window moving over the people."""
+        staff = len(self.exhibitors[s - 1]) * STAFF_PER_EXHIBITOR
+        return (s - 1) * int(self.per_edition * 0.45), self.per_edition - staff
+
+
+def plan(registrations: int, companies: int, editions: int, seed: int = 7) -> Plan:
+    """Decide who exhibits at each edition: rebooking driven by a hidden loyalty."""
     rng = random.Random(seed)
-    years = [2023, 2024, 2025]
-    tables: dict[str, list[tuple[Any, ...]]] = {}
-    tables["shows"] = [
-        (
-            i + 1,
+    p = Plan(registrations, companies, editions, seed)
+    p.years = [NOW.year - editions + k for k in range(editions)]
+    size = max(companies // 40, 10)
+    previous: list[int] = []
+    for _s in range(editions):
+        kept = []
+        for c in previous:
+            chance = 1 / (1 + math.exp(-(-0.2 + 1.4 * p.loyalty[c])))
+            if rng.random() < chance:
+                kept.append(c)
+        fresh = rng.sample(range(1, companies + 1), max(size - len(kept), 0))
+        current = sorted(set(kept) | set(fresh))
+        for c in current:
+            p.loyalty.setdefault(c, rng.gauss(0.0, 1.0))
+        p.exhibitors.append(current)
+        previous = current
+    for s, current in enumerate(p.exhibitors, 1):
+        for c in current:
+            before = p.area.get((s - 1, c))
+            if before is None:
+                p.area[(s, c)] = rng.choice([9, 12, 18, 24, 36, 54])
+            else:
+                drift = 0.25 * p.loyalty[c] + rng.gauss(0, 0.5)
+                p.area[(s, c)] = max(6, int(before * (1 + 0.3 * math.tanh(drift))))
+    return p
+
+
+# -- rows, table by table (each a stream, reproducible on its own) --------------------------
+
+
+def shows(p: Plan) -> Iterator[tuple[Any, ...]]:
+    for s, y in enumerate(p.years, 1):
+        yield (
+            s,
             f"EXPO{y}",
             f"Expo {y}",
             y,
@@ -72,10 +169,12 @@ def generate(n_regs: int, n_companies: int, seed: int = 7) -> dict[str, list[tup
             "UTC",
             NOW,
         )
-        for i, y in enumerate(years)
-    ]
-    tables["companies"] = [
-        (
+
+
+def companies(p: Plan) -> Iterator[tuple[Any, ...]]:
+    rng = random.Random(p.seed + 1)
+    for c in range(1, p.companies + 1):
+        yield (
             c,
             f"Company {c}",
             f"company {c}",
@@ -87,186 +186,307 @@ def generate(n_regs: int, n_companies: int, seed: int = 7) -> dict[str, list[tup
             NOW,
             NOW,
         )
-        for c in range(1, n_companies + 1)
-    ]
-    # People: enough that about 40% of an edition's visitors come back the next year.
-    per_edition = n_regs // 3
-    n_people = int(per_edition * 1.9)
-    person_company = [0] + [rng.randint(1, n_companies) for _ in range(n_people)]
-    tables["people"] = [
-        (p, f"P{p}", "Visitor", f"P{p} Visitor", "{}", person_company[p], "BR", False, NOW, NOW)
-        for p in range(1, n_people + 1)
-    ]
-    regs, badges, checkins, leads = [], [], [], []
-    booths, quotes, contracts = [], [], []
-    exhibitors_prev: list[int] = []
-    reg_id = booth_id = lead_id = checkin_id = 0
-    for s, year in enumerate(years, 1):
-        # Exhibitors: 70% of last edition's rebook, the rest are new (some were visitors).
-        keep = [c for c in exhibitors_prev if rng.random() < 0.7]
-        fresh = rng.sample(range(1, n_companies + 1), max(n_companies // 40 - len(keep), 0))
-        exhibitors = sorted(set(keep + fresh))
-        for c in exhibitors:
-            booth_id += 1
-            area = rng.choice([9, 12, 18, 24, 36, 54])
-            total = area * rng.choice([900, 1000, 1100])
-            booths.append(
-                (booth_id, s, "A", f"A-{booth_id}", area, "raw_space", 1, "sold", 0, 0, 3, 3, c)
-            )
-            quotes.append(
-                (
-                    booth_id,
-                    f"Q{booth_id}",
-                    s,
-                    c,
-                    booth_id,
-                    1,
+
+
+def people(p: Plan) -> Iterator[tuple[Any, ...]]:
+    for n in range(1, p.people + 1):
+        yield (n, f"P{n}", "Visitor", f"P{n} Visitor", "{}", p.company_of(n), "BR", False, NOW, NOW)
+    staff = p.people
+    for s in range(1, p.editions + 1):
+        for c in p.exhibitors[s - 1]:
+            for _k in range(STAFF_PER_EXHIBITOR):
+                staff += 1
+                yield (
+                    staff,
+                    f"S{staff}",
+                    "Staff",
+                    f"S{staff} Staff",
                     "{}",
-                    "BRL",
-                    total,
-                    0,
-                    total,
-                    "accepted",
-                    date(year, 1, 1),
-                    date(year, 2, 1),
-                    NOW,
-                )
-            )
-            status = "cancelled" if rng.random() < 0.03 else "signed"
-            contracts.append(
-                (
-                    booth_id,
-                    f"C{booth_id}",
-                    s,
                     c,
-                    booth_id,
-                    booth_id,
-                    "BRL",
-                    total,
-                    area,
-                    status,
-                    30,
-                    date(year, 3, 1),
-                    date(year, 9, 1),
-                    NOW,
-                )
-            )
-        exhibitors_prev = exhibitors
-        # Visitors: a window over the people, shifted each edition (overlap = returning).
-        start = (s - 1) * int(per_edition * 0.45)
-        for p in range(start + 1, start + per_edition + 1):
-            reg_id += 1
-            category = rng.choice(CATEGORIES)
-            regs.append(
-                (
-                    reg_id,
-                    s,
-                    p,
-                    person_company[p],
-                    category,
-                    "preregistered",
-                    "{}",
-                    rng.choice(INDUSTRIES),
-                    rng.choice(FUNCTIONS),
-                    rng.choice(PURCHASING),
-                    rng.random() < 0.6,
+                    "BR",
                     False,
                     NOW,
+                    NOW,
                 )
+
+
+def participations(p: Plan) -> Iterator[tuple[Any, ...]]:
+    n = 0
+    for s in range(1, LISTED_EDITIONS + 1):
+        for c in p.exhibitors[s - 1]:
+            n += 1
+            area = p.area[(s, c)]
+            yield (n, s, c, f"Company {c}", f"company {c}", area, area * 1000, "name", "none", NOW)
+
+
+def _sold(p: Plan) -> Iterator[tuple[int, int, int, int]]:
+    """(id, edition, company, area) of every contract, in id order."""
+    n = 0
+    for s in range(LISTED_EDITIONS + 1, p.editions + 1):
+        for c in p.exhibitors[s - 1]:
+            n += 1
+            yield n, s, c, p.area[(s, c)]
+
+
+def booths(p: Plan) -> Iterator[tuple[Any, ...]]:
+    for n, s, c, area in _sold(p):
+        yield (n, s, "A", f"A-{n}", area, "raw_space", 1, "sold", 3, 3, c)
+
+
+def quotes(p: Plan) -> Iterator[tuple[Any, ...]]:
+    for n, s, c, area in _sold(p):
+        y, total = p.years[s - 1], area * 1000
+        yield (
+            n,
+            f"Q{n}",
+            s,
+            c,
+            n,
+            1,
+            "{}",
+            "BRL",
+            total,
+            0,
+            total,
+            "accepted",
+            date(y, 1, 1),
+            date(y, 2, 1),
+            NOW,
+        )
+
+
+def contracts(p: Plan) -> Iterator[tuple[Any, ...]]:
+    for n, s, c, area in _sold(p):
+        y = p.years[s - 1]
+        status = "cancelled" if _mix(n) % 100 < 3 else "signed"
+        yield (
+            n,
+            f"C{n}",
+            s,
+            c,
+            n,
+            n,
+            "BRL",
+            area * 1000,
+            area,
+            status,
+            30,
+            date(y, 3, 1),
+            date(y, 9, 1),
+            NOW,
+        )
+
+
+def _lateness(p: Plan, n: int, c: int) -> int:
+    """Days late the invoice of contract n is paid: the less loyal, the later (with noise)."""
+    noise = (_mix(n * 7 + 3) % 1000) / 1000 - 0.5
+    return max(0, int(20 - 25 * p.loyalty[c] + 40 * noise))
+
+
+def invoices(p: Plan) -> Iterator[tuple[Any, ...]]:
+    for n, s, c, area in _sold(p):
+        y, amount = p.years[s - 1], area * 1000
+        yield (
+            n,
+            s,
+            n,
+            f"I{n}",
+            n,
+            c,
+            "full",
+            "BRL",
+            amount,
+            amount,
+            date(y, 3, 1),
+            date(y, 9, 1),
+            "paid",
+            "",
+            NOW,
+        )
+
+
+def payments(p: Plan) -> Iterator[tuple[Any, ...]]:
+    for n, s, c, area in _sold(p):
+        y = p.years[s - 1]
+        yield (
+            n,
+            n,
+            area * 1000,
+            "BRL",
+            "transfer",
+            date(y, 9, 1) + timedelta(days=_lateness(p, n, c)),
+            NOW,
+        )
+
+
+def _registrations(p: Plan) -> Iterator[tuple[int, int, int, int, str]]:
+    """(id, edition, person, company, category) of every registration, in id order."""
+    n = 0
+    for s in range(1, p.editions + 1):
+        start, visitors = p.window(s)
+        for i in range(visitors):
+            person = (start + i) % p.people + 1
+            n += 1
+            yield n, s, person, p.company_of(person), CATEGORIES[_mix(n) % len(CATEGORIES)]
+    staff = p.people
+    for s in range(1, p.editions + 1):
+        for c in p.exhibitors[s - 1]:
+            for _k in range(STAFF_PER_EXHIBITOR):
+                staff += 1
+                n += 1
+                yield n, s, staff, c, "exhibitor_staff"
+
+
+def registrations(p: Plan) -> Iterator[tuple[Any, ...]]:
+    for n, s, person, c, category in _registrations(p):
+        h = _mix(n + 11)
+        yield (
+            n,
+            s,
+            person,
+            c,
+            category,
+            "preregistered",
+            "{}",
+            INDUSTRIES[h % 6],
+            FUNCTIONS[(h >> 4) % 5],
+            PURCHASING[(h >> 8) % 4],
+            (h >> 12) % 10 < 6,
+            False,
+            NOW,
+        )
+
+
+def _checked_in(n: int, category: str) -> bool:
+    threshold = 95 if category == "exhibitor_staff" else 70
+    return _mix(n + 5) % 100 < threshold
+
+
+def badges(p: Plan) -> Iterator[tuple[Any, ...]]:
+    for n, s, _person, _c, category in _registrations(p):
+        if _checked_in(n, category):
+            yield (f"{n:016x}", f"c{n:016x}", n, s, NOW, 1)
+
+
+def checkins(p: Plan) -> Iterator[tuple[Any, ...]]:
+    k = 0
+    for n, s, _person, _c, category in _registrations(p):
+        if not _checked_in(n, category):
+            continue
+        y = p.years[s - 1]
+        for day in range(6, 6 + 1 + _mix(n + 9) % 3):
+            k += 1
+            yield (
+                k,
+                f"{n:016x}",
+                n,
+                s,
+                "N",
+                date(y, 10, day),
+                k,
+                datetime(y, 10, day, 10, tzinfo=UTC),
             )
-            if rng.random() < 0.7:  # checked in
-                badge = f"{reg_id:016x}"
-                badges.append((badge, f"c{badge}", reg_id, s, NOW, 1))
-                for day in range(6, 6 + rng.choice([1, 1, 2, 3])):
-                    checkin_id += 1
-                    when = datetime(year, 10, day, 10, tzinfo=UTC)
-                    checkins.append(
-                        (checkin_id, badge, reg_id, s, "N", date(year, 10, day), checkin_id, when)
-                    )
-                for booth_company in rng.sample(exhibitors, rng.choice([0, 0, 1, 2, 4])):
-                    lead_id += 1
-                    leads.append((lead_id, s, booth_company, reg_id, badge, "", "{}", 1, NOW, NOW))
-    tables.update(
-        booths=booths,
-        quotes=quotes,
-        contracts=contracts,
-        registrations=regs,
-        badges=badges,
-        checkins=checkins,
-        leads=leads,
-    )
-    return tables
 
 
-COLUMNS = {
-    "shows": "id code name year venue city country starts_on ends_on currency phone_region "
-    "timezone created_at",
-    "companies": "id name normalized_name industry activity country employees is_member "
-    "created_at updated_at",
-    "people": "id first_name last_name full_name other_contacts company_id country "
-    "is_booking_contact created_at updated_at",
-    "booths": "id show_id hall code area_m2 booth_type open_sides status x y width depth "
-    "company_id",
-    "quotes": "id number show_id company_id booth_id price_list_version rules_snapshot currency "
-    "subtotal discount_total total status priced_on valid_until created_at",
-    "contracts": "id number show_id company_id quote_id booth_id currency total area_m2 status "
-    "deposit_percent deposit_due_on balance_due_on signed_at",
-    "registrations": "id show_id person_id company_id category source answers industry "
-    "job_function purchasing_role consent_marketing consent_share created_at",
-    "badges": "id code registration_id show_id issued_at print_count",
-    "checkins": "id badge_id registration_id show_id gate day bucket scanned_at",
-    "leads": "id show_id company_id registration_id badge_id notes answers scan_count "
-    "scanned_at updated_at",
+def leads(p: Plan) -> Iterator[tuple[Any, ...]]:
+    """Visitors scanned by 0–4 exhibitors, the loyal ones scanning more (with noise)."""
+    rng = random.Random(p.seed + 3)
+    k = 0
+    weights: list[list[float]] = []
+    for current in p.exhibitors:
+        weights.append(
+            list(__import__("itertools").accumulate(math.exp(0.6 * p.loyalty[c]) for c in current))
+        )
+    for n, s, _person, _c, category in _registrations(p):
+        if category == "exhibitor_staff" or not _checked_in(n, category):
+            continue
+        count = (0, 0, 1, 2, 4)[_mix(n + 13) % 5]
+        if not count:
+            continue
+        current = p.exhibitors[s - 1]
+        chosen = set(rng.choices(current, cum_weights=weights[s - 1], k=count))
+        for c in sorted(chosen):
+            k += 1
+            yield (k, s, c, n, f"{n:016x}", "", "{}", 1, NOW, NOW)
+
+
+TABLES = {
+    "shows": shows,
+    "companies": companies,
+    "people": people,
+    "participations": participations,
+    "booths": booths,
+    "quotes": quotes,
+    "contracts": contracts,
+    "invoices": invoices,
+    "payments": payments,
+    "registrations": registrations,
+    "badges": badges,
+    "checkins": checkins,
+    "leads": leads,
 }
 
 
-def load_sqlite(path: str, tables: dict[str, list[tuple[Any, ...]]]) -> None:
+def load_sqlite(path: str, p: Plan) -> dict[str, int]:
     import sqlite3
 
-    def plain(row: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(
-            v.replace(tzinfo=None).isoformat(sep=" ") if isinstance(v, datetime) else v for v in row
-        )
+    def plain(rows: Iterable[tuple[Any, ...]], counter: list[int]) -> Iterator[tuple[Any, ...]]:
+        for row in rows:
+            counter[0] += 1
+            yield tuple(
+                v.replace(tzinfo=None).isoformat(sep=" ") if isinstance(v, datetime) else v
+                for v in row
+            )
 
+    counts = {}
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")
     with conn:
-        for table, rows in tables.items():
+        for table, rows in TABLES.items():
             cols = COLUMNS[table].split()
             marks = ", ".join("?" * len(cols))
             sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})"  # noqa: S608
-            conn.executemany(sql, (plain(r) for r in rows))
+            counter = [0]
+            conn.executemany(sql, plain(rows(p), counter))
+            counts[table] = counter[0]
     conn.execute("ANALYZE")
     conn.close()
+    return counts
 
 
-def load_postgres(url: str, tables: dict[str, list[tuple[Any, ...]]]) -> None:
+def load_postgres(url: str, p: Plan) -> dict[str, int]:
     import psycopg
 
+    counts = {}
     with psycopg.connect(url) as conn:
         with conn.cursor() as cur:
-            for table, rows in tables.items():
+            for table, rows in TABLES.items():
                 cols = ", ".join(COLUMNS[table].split())
+                n = 0
                 with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                    for row in rows:
+                    for row in rows(p):
                         copy.write_row(row)
+                        n += 1
+                counts[table] = n
         conn.commit()
         conn.autocommit = True
-        conn.execute("ANALYZE")
+        conn.execute("VACUUM ANALYZE")
+    return counts
 
 
 # -- measuring ------------------------------------------------------------------------------
 
 
 def measure(url: str) -> dict[str, Any]:
-    """Run the three computations on ``url``; return seconds and peak RSS."""
+    """Run the four computations on ``url``; return seconds, figures and peak RSS."""
     import logging
 
     from werkzeug.datastructures import MultiDict
 
     from expo_crm import create_app
     from expo_crm.extensions import db
-    from expo_crm.followup import kpis, prospects, segments, value
+    from expo_crm.followup import kpis, prospects, rebooking, segments, value
     from expo_crm.followup.facts import editions
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "REDIS_URL": None})
@@ -274,8 +494,8 @@ def measure(url: str) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     with app.app_context():
         session = db.session
-        shows = editions(session)
-        last = shows[-1]
+        shows_ = editions(session)
+        last = shows_[-1]
 
         started = time.perf_counter()
         sizes = []
@@ -297,18 +517,25 @@ def measure(url: str) -> dict[str, Any]:
         kpis.sales_ranking(session, last)
         figures["kpis_s"] = time.perf_counter() - started
         figures["kpis"] = [
-            (k.show_code, k.exhibitors, k.new, k.lost, k.visitors, k.returning) for k in trend
+            (k.show_code, k.exhibitors, k.new, k.lost, k.rebooking_rate, k.visitors, k.returning)
+            for k in trend
         ]
 
         started = time.perf_counter()
-        ranked = prospects.prospect_ranking(session, shows[1])
+        page, total = prospects.prospect_page(session, last, 1, 50)
         figures["prospects_s"] = time.perf_counter() - started
-        figures["prospects"] = len(ranked)
+        figures["prospects"] = total
+
+        started = time.perf_counter()
+        risk = rebooking.risk_page(session, shows_[-2], 1, 50)
+        rebooking.reason_counts(session, shows_[-2], risk.model)
+        figures["rebooking_s"] = time.perf_counter() - started
+        figures["rebooking"] = (shows_[-2].code, risk.total, risk.booked)
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return figures
 
 
-def run_backend(name: str, url: str, tables: dict[str, list[tuple[Any, ...]]]) -> None:
+def run_backend(name: str, url: str, p: Plan) -> None:
     from expo_crm import create_app
     from expo_crm.extensions import db
 
@@ -318,10 +545,15 @@ def run_backend(name: str, url: str, tables: dict[str, list[tuple[Any, ...]]]) -
         db.engine.dispose()
     started = time.perf_counter()
     if name == "sqlite":
-        load_sqlite(url.removeprefix("sqlite:///"), tables)
+        counts = load_sqlite(url.removeprefix("sqlite:///"), p)
     else:
-        load_postgres(url.replace("postgresql+psycopg://", "postgresql://"), tables)
-    print(f"[{name}] loaded in {time.perf_counter() - started:.1f} s")
+        counts = load_postgres(url.replace("postgresql+psycopg://", "postgresql://"), p)
+    print(
+        f"[{name}] generated and loaded in {time.perf_counter() - started:.0f} s: "
+        + ", ".join(f"{n:,} {t}" for t, n in counts.items()),
+        flush=True,
+    )
+    load = os.getloadavg()
     out = subprocess.run(  # noqa: S603  (our own script, fixed arguments)
         [sys.executable, __file__, "--measure", url],
         capture_output=True,
@@ -331,18 +563,22 @@ def run_backend(name: str, url: str, tables: dict[str, list[tuple[Any, ...]]]) -
     if out.returncode != 0:
         print(out.stderr[-3000:])
         raise SystemExit(f"[{name}] measuring failed")
-    figures = json.loads(out.stdout.strip().splitlines()[-1])
-    total = figures["segments_s"] + figures["kpis_s"] + figures["prospects_s"]
+    f = json.loads(out.stdout.strip().splitlines()[-1])
+    total = f["segments_s"] + f["kpis_s"] + f["prospects_s"] + f["rebooking_s"]
     print(
-        f"[{name}] segments {figures['segments_s']:.1f} s (sizes {figures['segment_sizes']}), "
-        f"KPIs {figures['kpis_s']:.1f} s, prospects {figures['prospects_s']:.1f} s "
-        f"({figures['prospects']} ranked); total {total:.1f} s; "
-        f"peak RSS {figures['peak_rss_mb']:.0f} MB"
+        f"[{name}] segments {f['segments_s']:.1f} s (sizes {f['segment_sizes']}), "
+        f"KPIs {f['kpis_s']:.1f} s, prospects {f['prospects_s']:.1f} s ({f['prospects']:,} "
+        f"ranked), rebooking risk {f['rebooking_s']:.1f} s ({f['rebooking'][1]:,} of "
+        f"{f['rebooking'][0]} not rebooked); total {total:.1f} s; "
+        f"peak RSS {f['peak_rss_mb']:.0f} MB; load average before {load[0]:.2f} {load[1]:.2f}"
+        f" {load[2]:.2f}",
+        flush=True,
     )
-    for row in figures["kpis"]:
+    for row in f["kpis"]:
+        rate = f"{row[4]:.0%}" if row[4] is not None else "-"
         print(
-            f"[{name}]   {row[0]}: exhibitors {row[1]} (+{row[2]}/-{row[3]}), "
-            f"visitors {row[4]}, returning {row[5]}"
+            f"[{name}]   {row[0]}: exhibitors {row[1]:,} (+{row[2]:,}/-{row[3]}), rebooking "
+            f"{rate}, visitors {row[5]:,}, returning {row[6]:,}"
         )
 
 
@@ -365,8 +601,9 @@ def postgres_database(base_url: str) -> Iterator[str]:
 def main(argv: Iterable[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--registrations", type=int, default=1_000_000)
-    parser.add_argument("--companies", type=int, default=200_000)
+    parser.add_argument("--registrations", type=int, default=10_000_000)
+    parser.add_argument("--companies", type=int, default=None, help="default: registrations/10")
+    parser.add_argument("--editions", type=int, default=10)
     parser.add_argument(
         "--pg-url",
         default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
@@ -376,17 +613,23 @@ def main(argv: Iterable[str] | None = None) -> None:
     if args.measure:
         print(json.dumps(measure(args.measure)))
         return
-
-    started = time.perf_counter()
-    tables = generate(args.registrations, args.companies)
-    counts = ", ".join(f"{len(rows)} {name}" for name, rows in tables.items())
-    print(f"generated in {time.perf_counter() - started:.1f} s: {counts}")
+    companies_ = args.companies or max(args.registrations // 10, 100)
+    p = plan(args.registrations, companies_, args.editions)
+    rates = [
+        len(set(a) & set(b)) / len(a) for a, b in zip(p.exhibitors, p.exhibitors[1:], strict=False)
+    ]
+    print(
+        f"{args.editions} editions, {companies_:,} companies, about "
+        f"{len(p.exhibitors[-1]):,} exhibitors each, rebooking "
+        f"{min(rates):.0%}–{max(rates):.0%}",
+        flush=True,
+    )
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="expo-bench-") as folder:
-            run_backend("sqlite", f"sqlite:///{folder}/bench.sqlite3", tables)
+            run_backend("sqlite", f"sqlite:///{folder}/bench.sqlite3", p)
     if args.backend in ("postgres", "both"):
         for url in postgres_database(args.pg_url):
-            run_backend("postgres", url, tables)
+            run_backend("postgres", url, p)
 
 
 if __name__ == "__main__":

@@ -115,9 +115,14 @@ def _measure(basis: str, sub: Any) -> Any:
 
 
 def edition_kpis(
-    session: Session, show: Show, basis: str = "area", today: date | None = None
+    session: Session,
+    show: Show,
+    basis: str = "area",
+    today: date | None = None,
+    visitor_counts: tuple[int, int, int] | None = None,
 ) -> EditionKpis:
-    """Compute the KPIs of one edition (see the module docstring for definitions)."""
+    """Compute the KPIs of one edition (see the module docstring for definitions);
+    ``visitor_counts`` (visitors, trade, returning) when already counted."""
     prev, _next = facts.neighbours(session, show)
     cur = facts.exhibitor_facts(show.id).subquery("cur")
     prv = facts.exhibitor_facts(prev.id if prev else -1).subquery("prv")
@@ -142,7 +147,7 @@ def edition_kpis(
         if prev
         else 0
     )
-    visitors, trade, returning = _visitor_counts(session, show)
+    visitors, trade, returning = visitor_counts or _visitor_counts(session, show)
     opened = show.starts_on <= (today or date.today())
     missing = prev_count - int(rebooked)
     return EditionKpis(
@@ -202,9 +207,37 @@ def _converted(show: Show, prev: Show) -> Select:
     )
 
 
+def all_visitor_counts(session: Session) -> dict[int, tuple[int, int, int]]:
+    """Count (visitors, trade, returning) of every edition in one pass over registrations:
+    a person is returning at E when their first registration (any category) is earlier."""
+    first = (
+        select(Registration.person_id, func.min(Show.starts_on).label("first"))
+        .join(Show, Show.id == Registration.show_id)
+        .group_by(Registration.person_id)
+        .subquery("first_seen")
+    )
+    rows = session.execute(
+        select(
+            Registration.show_id,
+            func.count(),
+            func.sum(case((Registration.category == VisitorCategory.TRADE, 1), else_=0)),
+            func.sum(case((first.c.first < Show.starts_on, 1), else_=0)),
+        )
+        .join(Show, Show.id == Registration.show_id)
+        .join(first, first.c.person_id == Registration.person_id)
+        .where(facts.IS_VISITOR)
+        .group_by(Registration.show_id)
+    )
+    return {show_id: (int(n), int(t or 0), int(r or 0)) for show_id, n, t, r in rows}
+
+
 def trend(session: Session, basis: str = "area", today: date | None = None) -> list[EditionKpis]:
-    """Compute the KPIs of every edition, oldest first."""
-    return [edition_kpis(session, show, basis, today) for show in facts.editions(session)]
+    """Compute the KPIs of every edition, oldest first (visitors counted in one pass)."""
+    counts = all_visitor_counts(session)
+    return [
+        edition_kpis(session, show, basis, today, counts.get(show.id, (0, 0, 0)))
+        for show in facts.editions(session)
+    ]
 
 
 def as_json(k: EditionKpis) -> dict[str, Any]:
