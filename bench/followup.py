@@ -108,15 +108,21 @@ class Plan:
 
     @property
     def people(self) -> int:
-        return int(self.per_edition * 1.9)
+        """Enough people that the window never wraps: about 55 % of visitors return."""
+        return int(self.per_edition * (1 + 0.45 * self.editions))
 
     def company_of(self, person: int) -> int:
         return _mix(person) % self.companies + 1
 
     def window(self, s: int) -> tuple[int, int]:
-        """(first person, visitors) of edition s (1-based): a window moving over the people."""
+        """(first person, visitors) of edition s (1-based): a window moving over the people,
+        so 55 % of an edition's visitors were at the one before."""
         staff = len(self.exhibitors[s - 1]) * STAFF_PER_EXHIBITOR
         return (s - 1) * int(self.per_edition * 0.45), self.per_edition - staff
+
+    @property
+    def visitor_registrations(self) -> int:
+        return sum(self.window(s)[1] for s in range(1, self.editions + 1))
 
 
 def plan(registrations: int, companies: int, editions: int, seed: int = 7) -> Plan:
@@ -129,7 +135,7 @@ def plan(registrations: int, companies: int, editions: int, seed: int = 7) -> Pl
     for _s in range(editions):
         kept = []
         for c in previous:
-            chance = 1 / (1 + math.exp(-(-0.2 + 1.4 * p.loyalty[c])))
+            chance = 1 / (1 + math.exp(-(-0.7 + 1.4 * p.loyalty[c])))
             if rng.random() < chance:
                 kept.append(c)
         fresh = rng.sample(range(1, companies + 1), max(size - len(kept), 0))
@@ -188,9 +194,8 @@ def companies(p: Plan) -> Iterator[tuple[Any, ...]]:
         )
 
 
-def people(p: Plan) -> Iterator[tuple[Any, ...]]:
-    for n in range(1, p.people + 1):
-        yield (n, f"P{n}", "Visitor", f"P{n} Visitor", "{}", p.company_of(n), "BR", False, NOW, NOW)
+def staff_people(p: Plan) -> Iterator[tuple[Any, ...]]:
+    """Exhibitor staff (the visitors' people are made in the database, see ``SQL``)."""
     staff = p.people
     for s in range(1, p.editions + 1):
         for c in p.exhibitors[s - 1]:
@@ -319,112 +324,181 @@ def payments(p: Plan) -> Iterator[tuple[Any, ...]]:
         )
 
 
-def _registrations(p: Plan) -> Iterator[tuple[int, int, int, int, str]]:
-    """(id, edition, person, company, category) of every registration, in id order."""
-    n = 0
-    for s in range(1, p.editions + 1):
-        start, visitors = p.window(s)
-        for i in range(visitors):
-            person = (start + i) % p.people + 1
-            n += 1
-            yield n, s, person, p.company_of(person), CATEGORIES[_mix(n) % len(CATEGORIES)]
-    staff = p.people
+def staff_registrations(p: Plan) -> Iterator[tuple[Any, ...]]:
+    n, staff = p.visitor_registrations, p.people
     for s in range(1, p.editions + 1):
         for c in p.exhibitors[s - 1]:
             for _k in range(STAFF_PER_EXHIBITOR):
                 staff += 1
                 n += 1
-                yield n, s, staff, c, "exhibitor_staff"
+                yield (
+                    n,
+                    s,
+                    staff,
+                    c,
+                    "exhibitor_staff",
+                    "preregistered",
+                    "{}",
+                    "Packaging",
+                    "Sales",
+                    "No role",
+                    False,
+                    False,
+                    NOW,
+                )
 
 
-def registrations(p: Plan) -> Iterator[tuple[Any, ...]]:
-    for n, s, person, c, category in _registrations(p):
-        h = _mix(n + 11)
-        yield (
-            n,
-            s,
-            person,
-            c,
-            category,
-            "preregistered",
-            "{}",
-            INDUSTRIES[h % 6],
-            FUNCTIONS[(h >> 4) % 5],
-            PURCHASING[(h >> 8) % 4],
-            (h >> 12) % 10 < 6,
-            False,
-            NOW,
-        )
+def lead_plan(p: Plan) -> Iterator[tuple[Any, ...]]:
+    """(show_id, company_id, start, leads, first id) per exhibitor: the loyal capture more."""
+    first = 0
+    for s in range(1, p.editions + 1):
+        for c in p.exhibitors[s - 1]:
+            noise = (_mix(c * 31 + s) % 1000) / 1000
+            leads = int(LEADS_PER_EXHIBITOR * math.exp(0.6 * p.loyalty[c]) * (0.5 + noise))
+            leads = min(leads, 600)
+            yield (s, c, _mix(c * 17 + s), leads, first)
+            first += leads
 
 
-def _checked_in(n: int, category: str) -> bool:
-    threshold = 95 if category == "exhibitor_staff" else 70
-    return _mix(n + 5) % 100 < threshold
-
-
-def badges(p: Plan) -> Iterator[tuple[Any, ...]]:
-    for n, s, _person, _c, category in _registrations(p):
-        if _checked_in(n, category):
-            yield (f"{n:016x}", f"c{n:016x}", n, s, NOW, 1)
-
-
-def checkins(p: Plan) -> Iterator[tuple[Any, ...]]:
-    k = 0
-    for n, s, _person, _c, category in _registrations(p):
-        if not _checked_in(n, category):
-            continue
-        y = p.years[s - 1]
-        for day in range(6, 6 + 1 + _mix(n + 9) % 3):
-            k += 1
-            yield (
-                k,
-                f"{n:016x}",
-                n,
-                s,
-                "N",
-                date(y, 10, day),
-                k,
-                datetime(y, 10, day, 10, tzinfo=UTC),
-            )
-
-
-def leads(p: Plan) -> Iterator[tuple[Any, ...]]:
-    """Visitors scanned by 0–4 exhibitors, the loyal ones scanning more (with noise)."""
-    rng = random.Random(p.seed + 3)
-    k = 0
-    weights: list[list[float]] = []
-    for current in p.exhibitors:
-        weights.append(
-            list(__import__("itertools").accumulate(math.exp(0.6 * p.loyalty[c]) for c in current))
-        )
-    for n, s, _person, _c, category in _registrations(p):
-        if category == "exhibitor_staff" or not _checked_in(n, category):
-            continue
-        count = (0, 0, 1, 2, 4)[_mix(n + 13) % 5]
-        if not count:
-            continue
-        current = p.exhibitors[s - 1]
-        chosen = set(rng.choices(current, cum_weights=weights[s - 1], k=count))
-        for c in sorted(chosen):
-            k += 1
-            yield (k, s, c, n, f"{n:016x}", "", "{}", 1, NOW, NOW)
-
-
+#: (table, rows) loaded from Python, in order; the big tables are made by ``SQL`` after.
 TABLES = {
     "shows": shows,
     "companies": companies,
-    "people": people,
+    "people": staff_people,
     "participations": participations,
     "booths": booths,
     "quotes": quotes,
     "contracts": contracts,
     "invoices": invoices,
     "payments": payments,
-    "registrations": registrations,
-    "badges": badges,
-    "checkins": checkins,
-    "leads": leads,
+    "registrations": staff_registrations,
+    "bench_lead_plan": lead_plan,
 }
+COLUMNS["bench_lead_plan"] = "show_id company_id start leads first_id"
+LEADS_PER_EXHIBITOR = 50
+STRIDE = 7919  #: a prime: successive leads of an exhibitor fall on distinct visitors
+
+
+def _dialect_sql(dialect: str) -> dict[str, Any]:
+    if dialect == "sqlite":
+        return {
+            "series": "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g "
+            "WHERE n < {n}) ",
+            "from": "FROM g",
+            "hex": "printf('%016x', {x})",
+            "now": "'2026-01-01 00:00:00.000000'",
+            "ts": "'{day} 10:00:00.000000'",
+            "day": "'{day}'",
+            "json": "'{}'",
+            "false": "0",
+        }
+    return {
+        "series": "",
+        "from": "FROM generate_series(1, {n}) AS g(n)",
+        "hex": "lpad(to_hex({x}), 16, '0')",
+        "now": "TIMESTAMPTZ '2026-01-01 00:00:00+00'",
+        "ts": "TIMESTAMPTZ '{day} 10:00:00+00'",
+        "day": "DATE '{day}'",
+        "json": "'{}'::jsonb",
+        "false": "false",
+    }
+
+
+def _mix_sql(x: str) -> str:
+    return f"(({x}) * 2654435761 % 4294967296)"
+
+
+def big_tables(p: Plan, dialect: str) -> Iterator[tuple[str, str]]:
+    """(table, SQL) statements that make visitors, their registrations, badges, check-ins
+    and leads inside the database (hashes decide categories, check-ins and the rest)."""
+    d = _dialect_sql(dialect)
+    now = d["now"]
+    people = p.people
+    yield (
+        "people",
+        (
+            d["series"].format(n=people)
+            + "INSERT INTO people (id, first_name, last_name, full_name, other_contacts, "
+            "company_id, country, is_booking_contact, created_at, updated_at) "
+            f"SELECT n, 'P' || n, 'Visitor', 'P' || n || ' Visitor', {d['json']}, "
+            f"{_mix_sql('n')} % {p.companies} + 1, 'BR', {d['false']}, {now}, {now} "
+            + d["from"].format(n=people)
+        ),
+    )
+    base = 0
+    for s in range(1, p.editions + 1):
+        start, visitors = p.window(s)
+        h = _mix_sql(f"{base} + n + 11")
+        category = (
+            f"CASE WHEN {_mix_sql(f'{base} + n')} % 10 < 7 THEN 'trade' "
+            f"WHEN {_mix_sql(f'{base} + n')} % 10 < 9 THEN 'public' ELSE 'press' END"
+        )
+        industries = " ".join(f"WHEN {k} THEN '{v}'" for k, v in enumerate(INDUSTRIES))
+        functions = " ".join(f"WHEN {k} THEN '{v}'" for k, v in enumerate(FUNCTIONS))
+        purchasing = " ".join(f"WHEN {k} THEN '{v}'" for k, v in enumerate(PURCHASING))
+        yield (
+            "registrations",
+            (
+                d["series"].format(n=visitors)
+                + "INSERT INTO registrations (id, show_id, person_id, company_id, category, "
+                "source, answers, industry, job_function, purchasing_role, consent_marketing, "
+                "consent_share, created_at) "
+                f"SELECT {base} + n, {s}, {start} + n, "
+                f"{_mix_sql(f'{start} + n')} % {p.companies} + 1, "
+                f"{category}, 'preregistered', {d['json']}, "
+                f"CASE {h} % {len(INDUSTRIES)} {industries} END, "
+                f"CASE {h} / 16 % {len(FUNCTIONS)} {functions} END, "
+                f"CASE {h} / 256 % {len(PURCHASING)} {purchasing} END, "
+                f"{h} / 4096 % 10 < 6, {d['false']}, {now} " + d["from"].format(n=visitors)
+            ),
+        )
+        base += visitors
+    checked = (
+        f"{_mix_sql('r.id + 5')} % 100 < CASE WHEN r.category = 'exhibitor_staff' THEN 95 "
+        "ELSE 70 END"
+    )
+    yield (
+        "badges",
+        (
+            "INSERT INTO badges (id, code, registration_id, show_id, issued_at, print_count) "
+            f"SELECT {d['hex'].format(x='r.id')}, 'c' || {d['hex'].format(x='r.id')}, r.id, "
+            f"r.show_id, {now}, 1 FROM registrations r WHERE {checked}"
+        ),
+    )
+    for s in range(1, p.editions + 1):
+        y = p.years[s - 1]
+        for k in range(3):
+            day = date(y, 10, 6 + k).isoformat()
+            yield (
+                "checkins",
+                (
+                    "INSERT INTO checkins (id, badge_id, registration_id, show_id, gate, day, "
+                    "bucket, scanned_at) "
+                    f"SELECT b.registration_id * 3 + {k}, b.id, b.registration_id, b.show_id, 'N', "
+                    f"{d['day'].format(day=day)}, b.registration_id * 3 + {k}, "
+                    f"{d['ts'].format(day=day)} FROM badges b WHERE b.show_id = {s} "
+                    f"AND {_mix_sql('b.registration_id + 9')} % 3 >= {k}"
+                ),
+            )
+    base = 0
+    most = 600
+    for s in range(1, p.editions + 1):
+        _start, visitors = p.window(s)
+        chosen = f"{base} + (e.start + g.n * {STRIDE}) % {visitors} + 1"
+        yield (
+            "leads",
+            (
+                d["series"].format(n=most)
+                + "INSERT INTO leads (id, show_id, company_id, registration_id, badge_id, notes, "
+                "answers, scan_count, scanned_at, updated_at) "
+                f"SELECT e.first_id + g.n, e.show_id, e.company_id, "
+                f"b.registration_id, b.id, '', {d['json']}, 1, {now}, {now} "
+                + d["from"].format(n=most)
+                + f" JOIN bench_lead_plan e ON g.n <= e.leads AND e.show_id = {s} "
+                f"JOIN badges b ON b.registration_id = {chosen}"
+            ),
+        )
+        base += visitors
 
 
 def load_sqlite(path: str, p: Plan) -> dict[str, int]:
@@ -438,29 +512,41 @@ def load_sqlite(path: str, p: Plan) -> dict[str, int]:
                 for v in row
             )
 
-    counts = {}
+    counts: dict[str, int] = {}
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("CREATE TABLE bench_lead_plan (show_id, company_id, start, leads, first_id)")
     with conn:
         for table, rows in TABLES.items():
             cols = COLUMNS[table].split()
             marks = ", ".join("?" * len(cols))
-            sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})"  # noqa: S608
+            sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})"
             counter = [0]
             conn.executemany(sql, plain(rows(p), counter))
             counts[table] = counter[0]
+        for table, sql in big_tables(p, "sqlite"):
+            before = conn.total_changes
+            conn.execute(sql)
+            counts[table] = counts.get(table, 0) + conn.total_changes - before
+    conn.execute("DROP TABLE bench_lead_plan")
+    conn.commit()
     conn.execute("ANALYZE")
     conn.close()
+    counts.pop("bench_lead_plan", None)
     return counts
 
 
 def load_postgres(url: str, p: Plan) -> dict[str, int]:
     import psycopg
 
-    counts = {}
+    counts: dict[str, int] = {}
     with psycopg.connect(url) as conn:
         with conn.cursor() as cur:
+            cur.execute(
+                "CREATE TABLE bench_lead_plan (show_id int, company_id int, start bigint, "
+                "leads int, first_id int)"
+            )
             for table, rows in TABLES.items():
                 cols = ", ".join(COLUMNS[table].split())
                 n = 0
@@ -469,9 +555,14 @@ def load_postgres(url: str, p: Plan) -> dict[str, int]:
                         copy.write_row(row)
                         n += 1
                 counts[table] = n
+            for table, sql in big_tables(p, "postgresql"):
+                cur.execute(sql)
+                counts[table] = counts.get(table, 0) + cur.rowcount
+            cur.execute("DROP TABLE bench_lead_plan")
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE")
+    counts.pop("bench_lead_plan", None)
     return counts
 
 
@@ -527,10 +618,10 @@ def measure(url: str) -> dict[str, Any]:
         figures["prospects"] = total
 
         started = time.perf_counter()
-        risk = rebooking.risk_page(session, shows_[-2], 1, 50)
-        rebooking.reason_counts(session, shows_[-2], risk.model)
+        risk = rebooking.risk_page(session, last, 1, 50)
+        rebooking.reason_counts(session, last, risk.model)
         figures["rebooking_s"] = time.perf_counter() - started
-        figures["rebooking"] = (shows_[-2].code, risk.total, risk.booked)
+        figures["rebooking"] = (last.code, risk.total, len(risk.rows))
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return figures
 
@@ -568,8 +659,8 @@ def run_backend(name: str, url: str, p: Plan) -> None:
     print(
         f"[{name}] segments {f['segments_s']:.1f} s (sizes {f['segment_sizes']}), "
         f"KPIs {f['kpis_s']:.1f} s, prospects {f['prospects_s']:.1f} s ({f['prospects']:,} "
-        f"ranked), rebooking risk {f['rebooking_s']:.1f} s ({f['rebooking'][1]:,} of "
-        f"{f['rebooking'][0]} not rebooked); total {total:.1f} s; "
+        f"ranked), rebooking risk {f['rebooking_s']:.1f} s ({f['rebooking'][1]:,} exhibitors of "
+        f"{f['rebooking'][0]} ranked); total {total:.1f} s; "
         f"peak RSS {f['peak_rss_mb']:.0f} MB; load average before {load[0]:.2f} {load[1]:.2f}"
         f" {load[2]:.2f}",
         flush=True,
@@ -582,7 +673,7 @@ def run_backend(name: str, url: str, p: Plan) -> None:
         )
 
 
-def postgres_database(base_url: str) -> Iterator[str]:
+def postgres_database(base_url: str, keep: bool = False) -> Iterator[str]:
     import sqlalchemy as sa
 
     url = sa.engine.make_url(base_url).set(drivername="postgresql+psycopg")
@@ -593,8 +684,11 @@ def postgres_database(base_url: str) -> Iterator[str]:
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if keep:
+            print(f"kept: {url.set(database=name).render_as_string(hide_password=False)}")
+        else:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -608,7 +702,10 @@ def main(argv: Iterable[str] | None = None) -> None:
         "--pg-url",
         default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
     )
-    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--keep", action="store_true", help="Keep the PostgreSQL database (to measure again)."
+    )
+    parser.add_argument("--measure", help="Only measure this database URL (kept from before).")
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.measure:
         print(json.dumps(measure(args.measure)))
@@ -628,7 +725,7 @@ def main(argv: Iterable[str] | None = None) -> None:
         with tempfile.TemporaryDirectory(prefix="expo-bench-") as folder:
             run_backend("sqlite", f"sqlite:///{folder}/bench.sqlite3", p)
     if args.backend in ("postgres", "both"):
-        for url in postgres_database(args.pg_url):
+        for url in postgres_database(args.pg_url, keep=args.keep):
             run_backend("postgres", url, p)
 
 
