@@ -3,7 +3,8 @@
 The demo lives here, beside the domains rather than inside them, so that no domain imports
 another only to seed it. :mod:`.base` builds what every part stands on (editions, staff,
 companies with contacts, the :class:`~expo_crm.demo.base.World` they share); each seeder then
-adds one part, in the order of :data:`SEEDERS`: booth sales (:mod:`.exhibitors`),
+adds one part, in the order of :data:`SEEDERS`: booth sales (:mod:`.exhibitors`), the
+earlier editions' imported exhibitor lists (:mod:`.history`),
 registrations (:mod:`.visitors`), badges, check-ins and leads (:mod:`.badges`), follow-up
 (:mod:`.followup`), sent e-mail and answered surveys (:mod:`.feedback`). A new part is
 a module here with a ``seed(session, world)`` function, added to :data:`SEEDERS` after the
@@ -18,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from expo_crm.demo import badges, exhibitors, feedback, followup, visitors
+from expo_crm.demo import badges, exhibitors, feedback, followup, history, visitors
 from expo_crm.demo.base import DEMO_PASSWORD, DEMO_USERS, World, build_world, has_data
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "SEEDERS", "World", "build", "has_data"]
@@ -27,6 +28,7 @@ __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "SEEDERS", "World", "build", "has_data
 #: before it made).
 SEEDERS: tuple[Callable[[Session, World], None], ...] = (
     exhibitors.seed,
+    history.seed,
     visitors.seed,
     badges.seed,
     followup.seed,

@@ -532,7 +532,8 @@ class NameParts:
     def core(self) -> tuple[str, ...]:
         """The words without qualifiers trailing the name (at least one word is kept)."""
         words = list(self.key.split())
-        while len(words) > 1 and words[-1] in QUALIFIERS:
+        # "Atlas Plastics Ltd UK": a country after the legal form; both go.
+        while len(words) > 1 and (words[-1] in QUALIFIERS or (words[-1],) in _LEGAL_SEQUENCES):
             words.pop()
         if len(words) > 1 and words[0] in LEADING_PLACES:
             words = words[1:]

@@ -44,6 +44,8 @@ def _verdict(a: str, b: str):
     ("a", "b"),
     [
         ("Capgemini", "Capgemini UK"),
+        ("Atlas Plastics Ltd", "Atlas Plastics Ltd UK"),
+        ("Cobalt Plastics Ltda.", "Cobalt Plastics Ltda. Brasil"),
         ("BAE Systems Defence Ltd", "BAE Systems Defense Inc."),
         ("Müller Verpackungen GmbH", "Muller Verpackungen"),
         ("Zenith Robotics", "Zenit Robotics Ltda."),
