@@ -19,7 +19,7 @@ from expo_crm.visitors.models import ConsentKind, ConsentRecord, Registration, R
 @pytest.mark.slow
 def test_demo_visitors_keep_the_promised_shape(db) -> None:
     demo.build(db, scale=1, seed=11, progress=lambda _m: None, today=date(2026, 11, 23))
-    shows = db.scalars(select(Show).order_by(Show.starts_on)).all()
+    shows = db.scalars(select(Show).where(Show.year >= 2024).order_by(Show.starts_on)).all()
     regs = db.execute(
         select(Registration.show_id, Registration.person_id, Registration.company_id)
     ).all()
