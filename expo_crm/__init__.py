@@ -72,11 +72,12 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     i18n.init_app(app)
     import expo_crm.models  # noqa: F401  (every domain's tables, for the mapper and Alembic)
-    from expo_crm.db import configure_pool_health, configure_sqlite
+    from expo_crm.db import configure_pool_health, configure_postgres, configure_sqlite
 
     with app.app_context():
         configure_sqlite(db.engine)
         configure_pool_health(db.engine)
+        configure_postgres(db.engine)
 
 
 def _register_blueprints(app: Flask) -> None:
