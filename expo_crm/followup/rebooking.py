@@ -43,7 +43,19 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, distinct, exists, func, literal, select
+from sqlalchemy import (
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    distinct,
+    exists,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from expo_crm.badges.models import CheckIn, Lead
@@ -124,20 +136,35 @@ REASON_TEXT = {
     "feedback_yes": _l("said it would exhibit again"),
 }
 
-#: ``show_id`` → select of (company_id, score 0..1): the answer to "would you exhibit again".
-FeedbackSource = Callable[[int], Select]
+#: (session, show_id) → {company_id: score 0..1}: the answer to "would you exhibit again".
+FeedbackSource = Callable[[Session, int], Mapping[int, float]]
 _feedback_sources: list[FeedbackSource] = []
 
 
 def feedback_source(source: FeedbackSource) -> FeedbackSource:
     """Register where exhibitors' "would you exhibit again" answers come from (a decorator).
 
-    ``source(show_id)`` returns a select of (company_id, score) with the score between 0
-    (no) and 1 (yes), one row per company that answered about that edition. The last source
-    registered is used; without one the feedback signals stay 0.
+    ``source(session, show_id)`` returns {company_id: score} with the score between 0 (no)
+    and 1 (yes), for the companies that answered about that edition. The last source
+    registered is used; the default reads the exhibitor surveys
+    (``expo_crm.surveys.results.exhibit_again_scores``, 0 to 10).
     """
     _feedback_sources.append(source)
     return source
+
+
+@feedback_source
+def survey_answers(session: Session, show_id: int) -> Mapping[int, float]:
+    """The exhibitor surveys' "would you exhibit again" (0 to 10), as 0 to 1."""
+    from expo_crm.surveys.results import exhibit_again_scores
+
+    return {cid: score / 10 for cid, score in exhibit_again_scores(session, show_id).items()}
+
+
+def at_risk_company_ids(session: Session, show: Show) -> list[int]:
+    """Ids of ``show``'s exhibitors not yet booked for the coming edition, riskiest first
+    (what mailings to exhibitors at risk are sent to)."""
+    return [r.company_id for r in risk_list(session, show)]
 
 
 @dataclass(slots=True)
@@ -280,10 +307,20 @@ def signal_query(session: Session, show: Show) -> Select:
         .outerjoin(leads, leads.c.company_id == cur.c.company_id)
         .outerjoin(staff, staff.c.company_id == cur.c.company_id)
     )
-    if _feedback_sources:
-        answers = _feedback_sources[-1](show.id).subquery("feedback")
-        score = answers.c[answers.c.keys()[1]]
-        query = query.outerjoin(answers, answers.c[answers.c.keys()[0]] == cur.c.company_id)
+    scores = _feedback_sources[-1](session, show.id) if _feedback_sources else {}
+    if scores:
+        # One SELECT of literals per answer (SQLite names no columns of a VALUES list).
+        answers = union_all(
+            *(
+                select(
+                    literal(int(c), Integer).label("company_id"),
+                    literal(float(v), Float).label("score"),
+                )
+                for c, v in scores.items()
+            )
+        ).subquery("feedback")
+        score = answers.c.score
+        query = query.outerjoin(answers, answers.c.company_id == cur.c.company_id)
         columns += [
             case((score < 0.5, 1), else_=0).label("feedback_no"),
             case((score >= 0.5, 1), else_=0).label("feedback_yes"),

@@ -156,15 +156,10 @@ def test_payments_leads_staff_and_cancellations_are_signals(
 
 
 def test_a_feedback_source_feeds_the_feedback_signals(db, worked) -> None:
-    from sqlalchemy import literal, select, union_all
-
     (_s21, _s22, s23, _s24), co = worked
 
-    def answers(show_id: int):
-        return union_all(
-            select(literal(co["A"].id).label("company_id"), literal(0.2).label("score")),
-            select(literal(co["E"].id), literal(0.9)),
-        )
+    def answers(session, show_id: int):
+        return {co["A"].id: 0.2, co["E"].id: 0.9} if show_id == s23.id else {}
 
     rebooking.feedback_source(answers)
     try:
@@ -174,3 +169,9 @@ def test_a_feedback_source_feeds_the_feedback_signals(db, worked) -> None:
     assert (rows["Company A"]["feedback_no"], rows["Company A"]["feedback_yes"]) == (1, 0)
     assert (rows["Company E"]["feedback_no"], rows["Company E"]["feedback_yes"]) == (0, 1)
     assert rows["Company B"]["feedback_no"] + rows["Company B"]["feedback_yes"] == 0
+
+
+def test_mailings_read_the_riskiest_first(db, worked) -> None:
+    (_s21, _s22, s23, _s24), co = worked
+    ids = rebooking.at_risk_company_ids(db, s23)
+    assert ids == [co["B"].id, co["C"].id, co["D"].id]

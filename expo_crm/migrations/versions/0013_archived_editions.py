@@ -1,7 +1,7 @@
 """Archived editions
 
-Revision ID: 0011_archived_editions
-Revises: 0010_learned_models
+Revision ID: 0013_archived_editions
+Revises: 0012_learned_models
 Create Date: 2026-12-04 19:05:00.000000
 
 shows.archived_at marks an edition archived (kept with its data, out of the lists, pickers
@@ -15,8 +15,8 @@ import expo_crm.db  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '0011_archived_editions'
-down_revision = '0010_learned_models'
+revision = '0013_archived_editions'
+down_revision = '0012_learned_models'
 branch_labels = None
 depends_on = None
 

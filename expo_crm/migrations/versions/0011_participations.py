@@ -1,7 +1,7 @@
 """Participations: past editions' exhibitor lists, their imports and matching decisions
 
-Revision ID: 0009_participations
-Revises: 0008_booth_position
+Revision ID: 0011_participations
+Revises: 0010_surveys_mailings
 Create Date: 2026-12-04 18:17:55.099721
 
 New tables only: participations (one row per name an edition's imported list spells, with
@@ -19,8 +19,8 @@ import expo_crm.db  # noqa: F401  (custom column types)
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '0009_participations'
-down_revision = '0008_booth_position'
+revision = '0011_participations'
+down_revision = '0010_surveys_mailings'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Learned weights for prospects and rebooking risk
 
-Revision ID: 0010_learned_models
-Revises: 0009_participations
+Revision ID: 0012_learned_models
+Revises: 0011_participations
 Create Date: 2026-12-04 18:46:13.575386
 
 followup_learned_models keeps each learning's verdict (the fitted score when adopted, the
@@ -16,8 +16,8 @@ import expo_crm.db  # noqa: F401  (custom column types)
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '0010_learned_models'
-down_revision = '0009_participations'
+revision = '0012_learned_models'
+down_revision = '0011_participations'
 branch_labels = None
 depends_on = None
 
