@@ -1,37 +1,44 @@
-/* Expo CRM kiosk: welcome → scan card → review → questions → consent → badge → done.
- * Plain JavaScript; every text comes from the server (#kiosk-data) in each language,
- * so switching language keeps what the visitor already entered.
- * While the camera is on, frames are also read for a QR code (the browser's BarcodeDetector
- * where it reads QR, else the zxing-wasm reader the app vendors for its gate scanner): on the
- * code step any QR is taken as a confirmation code; on the card step only a QR that looks
- * like one (so the QR printed on many business cards is ignored there). */
+/* Expo CRM kiosk: welcome → card (or confirmation code) → details → questions → consent → badge.
+ * Plain JavaScript; every text comes from the server (#kiosk-data) in each language, so
+ * switching language keeps what the visitor already entered, and every check of what they
+ * typed speaks their language (forms are novalidate: no browser bubbles). The camera lives
+ * in camera.js. On the code step any QR the camera reads is taken as a confirmation code; on
+ * the card step only a QR that looks like one (the QR printed on many cards is ignored). */
 (function () {
   "use strict";
 
   var DATA = JSON.parse(document.getElementById("kiosk-data").textContent);
   var CSRF = document.querySelector('meta[name="csrf-token"]').content;
   var FIELDS = ["name", "title", "company", "emails", "phones", "website", "address"];
-  var lang = DATA.strings[window.KIOSK_LANG] ? window.KIOSK_LANG : Object.keys(DATA.strings)[0];
-  var state = freshState();
-  var stream = null;
-  var streamVideo = null;
-  var pending = false;
-  var qr = { reader: null, timer: null, reading: false, last: "", lastAt: 0 };
-  var canvasQr = document.createElement("canvas");
+  var LIST_FIELDS = ["emails", "phones"];
+  /* The progress bar's stage of each step. */
+  var STAGE = { code: "card", scan: "card", review: "details", questions: "questions",
+                consent: "consent", done: "badge" };
+  var STAGES = ["card", "details", "questions", "consent", "badge"];
+  var EMAIL_RE = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;.]{2,}$/;
   var CODE_RE = new RegExp("^[" + DATA.code.alphabet + "]{" + DATA.code.length + "}$");
+  var camera = window.KioskCamera;
+  var startLang = JSON.parse(document.getElementById("kiosk-lang").textContent);
+  var lang = DATA.strings[startLang] ? startLang : Object.keys(DATA.strings)[0];
+  var state = freshState();
+  var pending = false;
+  var lastQr = { code: "", at: 0 };
+  var lastPointer = 0;
   var idleTimer = null;
   var countdownTimer = null;
+  var advanceTimer = null;
 
   function freshState() {
     return { step: "welcome", captureId: null, code: null, returning: false, check: [],
-             fields: {}, category: "trade", answers: {}, consents: {}, printUrl: null,
+             fields: {}, category: "trade", answers: {}, consents: {}, printUrl: null, page: 0,
              badgeLoaded: false };
   }
 
   function $(sel) { return document.querySelector(sel); }
-  function $all(sel) { return Array.prototype.slice.call(document.querySelectorAll(sel)); }
+  function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
   function t(key) { return (DATA.strings[lang] && DATA.strings[lang][key]) || DATA.strings.en[key] || key; }
   function label(obj) { return (obj && (obj[lang] || obj.en)) || ""; }
+  function currentStep() { return $("#step-" + state.step); }
 
   /* ---------- language ---------- */
   function applyLanguage() {
@@ -41,109 +48,68 @@
       el.textContent = DATA.consents[lang][el.getAttribute("data-consent")];
     });
     $all(".k-lang").forEach(function (b) { b.setAttribute("aria-pressed", String(b.dataset.lang === lang)); });
+    $("#progress").setAttribute("aria-label", t("progress"));
     renderQuestions();
+    $all(".k-error-text:not([hidden])").forEach(function (el) {
+      if (el.dataset.key) { el.textContent = t(el.dataset.key); }
+    });
+    $all("textarea.k-input").forEach(autosize);
+  }
+  /* The server answers in the session's language: keep it the visitor's. */
+  function tellServerLanguage() {
+    var body = new URLSearchParams({ locale: lang, csrf_token: CSRF, next: location.pathname });
+    fetch($(".k-langs").dataset.url, { method: "POST", body: body, credentials: "same-origin",
+                                       redirect: "manual", headers: { "X-CSRFToken": CSRF } })
+      .catch(function () { /* messages stay in the kiosk's language */ });
   }
 
   /* ---------- steps ---------- */
   function go(step) {
     hideMessage();
+    clearTimeout(advanceTimer);
     state.step = step;
     $all(".k-step").forEach(function (s) { s.hidden = s.dataset.step !== step; });
-    var video = cameraFor(step);
-    if (video) { startCamera(video); } else { stopCamera(); }
+    showProgress(STAGE[step]);
+    if (step === "scan") {
+      camera.start($("#camera"), { onQr: scannedCode, onError: function () { showMessage(t("no_camera")); },
+                                   paused: function () { return pending; } });
+      $("#scan-hint").textContent = t("hint_search");
+    } else if (step === "code") {
+      camera.start($("#code-camera"), { onQr: scannedCode, paused: function () { return pending; } });
+    } else {
+      camera.stop();
+    }
     if (step === "review") { fillReview(); }
-    if (step === "code") { $("#code-input").focus(); }
-    window.scrollTo(0, 0);
+    if (step === "questions") { showQuestion(state.page); }
+    var focus = step === "code" ? $("#code-input") : currentStep().querySelector("h1, legend");
+    /* (not on the last step: the badge frame takes the focus to print, and with both moves
+       headless Chromium killed the page in about one print of three) */
+    if (focus && step !== "done") { focus.focus({ preventScroll: true }); }
+    $all(".k-body", currentStep()).forEach(function (b) { b.scrollTop = 0; });
   }
 
+  function showProgress(stage) {
+    var bar = $("#progress");
+    bar.hidden = !stage;
+    var at = STAGES.indexOf(stage);
+    $all("li", bar).forEach(function (li, i) {
+      li.classList.toggle("k-past", i < at);
+      if (i === at) { li.setAttribute("aria-current", "step"); } else { li.removeAttribute("aria-current"); }
+    });
+  }
+
+  /* A message sits just above the step's actions, in view and covering nothing. */
   function showMessage(text) {
     var box = $("#message");
+    var actions = currentStep().querySelector(".k-actions");
+    actions.parentNode.insertBefore(box, actions);
     box.textContent = text;
     box.hidden = false;
   }
   function hideMessage() { $("#message").hidden = true; $("#message").textContent = ""; }
   function busy(on) { $("#busy").hidden = !on; }
 
-  /* ---------- camera ---------- */
-  function cameraFor(step) {
-    return step === "scan" ? $("#camera") : (step === "code" ? $("#code-camera") : null);
-  }
-  function startCamera(video) {
-    if (stream && streamVideo === video) { return; }
-    stopCamera();
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      if (video.id === "camera") { showMessage(t("no_camera")); }
-      return;
-    }
-    navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1920 }, height: { ideal: 1080 },
-                                                   facingMode: "environment" }, audio: false })
-      .then(function (s) {
-        if (cameraFor(state.step) !== video || stream) { s.getTracks().forEach(function (tr) { tr.stop(); }); return; }
-        stream = s;
-        streamVideo = video;
-        video.srcObject = s;
-        startQr();
-      })
-      .catch(function () { if (video.id === "camera") { showMessage(t("no_camera")); } });
-  }
-  function stopCamera() {
-    stopQr();
-    if (stream) { stream.getTracks().forEach(function (tr) { tr.stop(); }); }
-    stream = null;
-    if (streamVideo) { streamVideo.srcObject = null; }
-    streamVideo = null;
-  }
-
-  /* ---------- QR codes of confirmations ---------- */
-  function qrReader() {
-    if (qr.reader) { return qr.reader; }
-    var formats = window.BarcodeDetector && window.BarcodeDetector.getSupportedFormats
-      ? window.BarcodeDetector.getSupportedFormats() : Promise.resolve([]);
-    qr.reader = Promise.resolve(formats).catch(function () { return []; }).then(function (list) {
-      if (list.indexOf("qr_code") >= 0) {
-        var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-        return function (canvas) {
-          return detector.detect(canvas).then(function (codes) { return codes.length ? codes[0].rawValue : null; });
-        };
-      }
-      if (window.ZXingWASM) {
-        window.ZXingWASM.prepareZXingModule({ overrides: { locateFile: function (path, prefix) {
-          return path.endsWith(".wasm") ? DATA.urls.qrWasm : prefix + path;
-        } } });
-        return function (canvas, ctx) {
-          var image = ctx.getImageData(0, 0, canvas.width, canvas.height);
-          return window.ZXingWASM.readBarcodes(image, { formats: ["QRCode"], maxNumberOfSymbols: 1, tryHarder: false })
-            .then(function (codes) { return codes.length && codes[0].isValid ? codes[0].text : null; });
-        };
-      }
-      return null;  /* no reader: typing the code still works */
-    });
-    return qr.reader;
-  }
-  function startQr() {
-    stopQr();
-    qr.timer = setInterval(readQrFrame, 200);
-  }
-  function stopQr() {
-    clearInterval(qr.timer);
-    qr.timer = null;
-  }
-  function readQrFrame() {
-    var video = streamVideo;
-    if (qr.reading || pending || !stream || !video || video.readyState < 2 || !video.videoWidth) { return; }
-    qr.reading = true;
-    qrReader().then(function (read) {
-      if (!read) { stopQr(); return null; }
-      var scale = Math.min(1, 960 / Math.max(video.videoWidth, video.videoHeight));
-      canvasQr.width = Math.round(video.videoWidth * scale);
-      canvasQr.height = Math.round(video.videoHeight * scale);
-      var ctx = canvasQr.getContext("2d", { willReadFrequently: true });
-      ctx.drawImage(video, 0, 0, canvasQr.width, canvasQr.height);
-      return read(canvasQr, ctx);
-    }).then(function (text) { if (text) { scannedCode(text); } })
-      .catch(function () { /* an unreadable frame: try the next one */ })
-      .then(function () { qr.reading = false; });
-  }
+  /* ---------- card photo and codes ---------- */
   function scannedCode(text) {
     var code = String(text).toUpperCase().replace(/[^A-Z0-9]/g, "");
     if (!code || pending) { return; }
@@ -151,21 +117,15 @@
     if (state.step !== "scan" && state.step !== "code") { return; }
     var now = Date.now();
     /* the camera sees the same code many times a second: try it once per few seconds */
-    if (code === qr.last && now - qr.lastAt < 4000) { return; }
-    qr.last = code;
-    qr.lastAt = now;
+    if (code === lastQr.code && now - lastQr.at < 4000) { return; }
+    lastQr = { code: code, at: now };
     $("#code-input").value = code.slice(0, 40);
     request("code", { code: code.slice(0, 40) });
   }
 
   function takePhoto() {
-    var video = $("#camera");
-    if (!stream || !video.videoWidth) { showMessage(t("no_camera")); return; }
-    var canvas = $("#snapshot");
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
-    canvas.getContext("2d").drawImage(video, 0, 0);
-    canvas.toBlob(function (blob) { sendPhoto(blob, "card.jpg"); }, "image/jpeg", 0.92);
+    if (!camera.ready()) { showMessage(t("no_camera")); return; }
+    camera.capture($("#snapshot")).then(function (blob) { sendPhoto(blob, "card.jpg"); });
   }
 
   function sendPhoto(blob, name) {
@@ -193,9 +153,10 @@
           busy(false);
           pending = false;
           if (!resp.ok) {
-            var msg = (json.error && json.error.message) || t("error_generic");
-            showMessage(msg);
-            if (json.error && json.error.field) { markError(json.error.field); }
+            var error = json.error || {};
+            if (!(error.field && markError(error.field, null, error.message))) {
+              showMessage(error.message || t("error_generic"));
+            }
             return null;
           }
           handle(what, json);
@@ -215,6 +176,7 @@
       if (json.category) { state.category = json.category; }
       if (json.answers) { state.answers = json.answers; }
       if (json.consents) { state.consents = json.consents; }
+      state.page = 0;
       go("review");
     } else if (what === "register") {
       $("#done-name").textContent = json.name;
@@ -251,37 +213,82 @@
       .catch(function () { showMessage(t("error_network")); });
   }
 
-  /* ---------- review ---------- */
+  /* ---------- details: fields grow with what they hold; lists one item a line ---------- */
+  function autosize(area) {
+    /* one line sits in the middle of a target-high box; more lines take a thinner margin */
+    area.classList.remove("k-lines");
+    area.style.height = "auto";
+    if (area.scrollHeight > area.clientHeight + 1) { area.classList.add("k-lines"); }
+    area.style.height = (area.scrollHeight + area.offsetHeight - area.clientHeight) + "px";  /* + borders */
+  }
   function fillReview() {
     FIELDS.forEach(function (f) {
       var input = $("#f-" + f);
       var value = state.fields[f];
-      input.value = Array.isArray(value) ? value.join(", ") : (value || "");
+      input.value = Array.isArray(value) ? value.join("\n") : (value || "");
       var box = input.closest(".k-field");
       box.classList.toggle("k-low", state.check.indexOf(f) >= 0);
-      box.classList.remove("k-error");
+      clearError(f);
+      autosize(input);
     });
+    var photo = $("#snapshot");
+    $("#review-photo").hidden = !(state.captureId && photo.width);
+    if (state.captureId && photo.width) {
+      var thumb = $("#review-canvas");
+      thumb.height = 120;
+      thumb.width = Math.round(120 * photo.width / photo.height);
+      thumb.getContext("2d").drawImage(photo, 0, 0, thumb.width, thumb.height);
+    }
     $("#returning").hidden = !state.returning;
     $("#review-help").hidden = state.check.length === 0;
+  }
+  function splitList(value) {
+    return value.split(/[\n,;]+/).map(function (x) { return x.trim(); }).filter(Boolean);
   }
   function readReview() {
     FIELDS.forEach(function (f) {
       var v = $("#f-" + f).value.trim();
-      state.fields[f] = (f === "emails" || f === "phones")
-        ? v.split(/[,;]/).map(function (x) { return x.trim(); }).filter(Boolean)
-        : (v || null);
+      state.fields[f] = LIST_FIELDS.indexOf(f) >= 0 ? splitList(v) : (v.replace(/\s*\n\s*/g, " ") || null);
     });
   }
-  function markError(field) {
-    var input = $("#f-" + field);
-    if (input) {
-      if (state.step !== "review") { go("review"); }
-      input.closest(".k-field").classList.add("k-error");
-      input.focus();
+  /* The first problem of what the visitor typed, as [field, string key], or null. */
+  function reviewProblem() {
+    if (!state.fields.name) { return ["name", "required_name"]; }
+    if (state.fields.emails.some(function (e) { return !EMAIL_RE.test(e); })) { return ["emails", "invalid_email"]; }
+    if (state.fields.phones.some(function (p) { return p.replace(/\D/g, "").length < 6; })) {
+      return ["phones", "invalid_phone"];
     }
+    return null;
+  }
+  /* Show an error under a field (the text by string key, or as the server wrote it). */
+  function markError(field, key, text) {
+    var input = field === "code" ? $("#code-input") : $("#f-" + field);
+    if (!input) { return false; }
+    if (field !== "code" && state.step !== "review") { go("review"); }
+    var note = $("#" + input.id + "-error");
+    note.textContent = key ? t(key) : text;
+    if (key) { note.dataset.key = key; } else { delete note.dataset.key; }
+    note.hidden = false;
+    input.closest(".k-field").classList.add("k-error");
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    return true;
+  }
+  function clearError(field) {
+    var input = field === "code" ? $("#code-input") : $("#f-" + field);
+    var note = $("#" + input.id + "-error");
+    note.hidden = true;
+    note.textContent = "";
+    input.closest(".k-field").classList.remove("k-error");
+    input.removeAttribute("aria-invalid");
   }
 
-  /* ---------- questions ---------- */
+  /* ---------- questions: the category, then one question a screen ---------- */
+  function pages() {
+    var list = [{ key: "category", kind: "single", required: true, label: null,
+                  options: DATA.categories.map(function (c) { return { value: c, label: null }; }) }];
+    return list.concat(DATA.questions);
+  }
   function option(name, value, text, type, checked) {
     var id = "q-" + name + "-" + value.replace(/\W+/g, "_");
     var wrap = document.createElement("label");
@@ -295,64 +302,90 @@
     return wrap;
   }
   function renderQuestions() {
-    var cats = $("#category-options");
-    cats.textContent = "";
-    DATA.categories.forEach(function (c) {
-      cats.appendChild(option("category", c, t("category_" + c), "radio", state.category === c));
-    });
     var box = $("#questions");
     box.textContent = "";
-    DATA.questions.forEach(function (q) {
+    pages().forEach(function (q, i) {
       var fs = document.createElement("fieldset");
       fs.className = "k-question";
       fs.dataset.key = q.key;
+      fs.hidden = i !== state.page;
       var legend = document.createElement("legend");
-      legend.textContent = label(q.label) + (q.required ? " *" : "");
+      legend.tabIndex = -1;
+      legend.textContent = q.key === "category" ? t("category") : label(q.label);
       fs.appendChild(legend);
-      var current = state.answers[q.key];
+      var current = q.key === "category" ? state.category : state.answers[q.key];
       if (q.kind === "text") {
         var input = document.createElement("input");
         input.className = "k-input"; input.name = q.key; input.value = current || ""; input.maxLength = 200;
+        input.setAttribute("aria-label", legend.textContent);
         fs.appendChild(input);
       } else {
         var opts = document.createElement("div");
         opts.className = "k-options";
         q.options.forEach(function (o) {
           var checked = q.kind === "multiple" ? (current || []).indexOf(o.value) >= 0 : current === o.value;
-          opts.appendChild(option(q.key, o.value, label(o.label), q.kind === "multiple" ? "checkbox" : "radio", checked));
+          var text = q.key === "category" ? t("category_" + o.value) : label(o.label);
+          opts.appendChild(option(q.key, o.value, text, q.kind === "multiple" ? "checkbox" : "radio", checked));
         });
         fs.appendChild(opts);
       }
+      var note = document.createElement("p");
+      note.className = "k-error-text";
+      note.hidden = true;
+      fs.appendChild(note);
       box.appendChild(fs);
     });
   }
-  function readQuestions() {
-    var form = $("#questions-form");
-    var picked = form.querySelector('input[name="category"]:checked');
-    state.category = picked ? picked.value : "trade";
-    var missing = null;
-    DATA.questions.forEach(function (q) {
-      var value;
-      if (q.kind === "multiple") {
-        value = $all('#questions input[name="' + q.key + '"]:checked').map(function (i) { return i.value; });
-      } else if (q.kind === "single") {
-        var one = form.querySelector('input[name="' + q.key + '"]:checked');
-        value = one ? one.value : null;
-      } else {
-        value = form.querySelector('input[name="' + q.key + '"]').value.trim() || null;
-      }
-      state.answers[q.key] = value;
-      var empty = value === null || (Array.isArray(value) && value.length === 0);
-      form.querySelector('[data-key="' + q.key + '"]').classList.toggle("k-error", q.required && empty);
-      if (q.required && empty && !missing) { missing = q; }
-    });
-    if (missing) { showMessage(t("required") + " " + label(missing.label)); return false; }
-    return true;
+  function showQuestion(index) {
+    var all = pages();
+    state.page = Math.max(0, Math.min(index, all.length - 1));
+    $all(".k-question").forEach(function (fs, i) { fs.hidden = i !== state.page; });
+    $("#question-count").textContent = t("question_count")
+      .replace("{n}", state.page + 1).replace("{total}", all.length);
+  }
+  /* Read the question on screen; show what is missing and return false if it is required. */
+  function readQuestion() {
+    var q = pages()[state.page];
+    var fs = $all(".k-question")[state.page];
+    var value;
+    if (q.kind === "multiple") {
+      value = $all("input:checked", fs).map(function (i) { return i.value; });
+    } else if (q.kind === "text") {
+      value = fs.querySelector("input").value.trim() || null;
+    } else {
+      var one = fs.querySelector("input:checked");
+      value = one ? one.value : null;
+    }
+    if (q.key === "category") { state.category = value || "trade"; } else { state.answers[q.key] = value; }
+    var empty = value === null || (Array.isArray(value) && value.length === 0);
+    var missing = q.required && empty;
+    fs.classList.toggle("k-error", missing);
+    var note = fs.querySelector(".k-error-text");
+    note.hidden = !missing;
+    note.textContent = missing ? t("required") : "";
+    if (missing) { note.dataset.key = "required"; fs.querySelector("input").focus(); }
+    return !missing;
+  }
+  function nextQuestion() {
+    if (!readQuestion()) { return; }
+    if (state.page + 1 < pages().length) {
+      showQuestion(state.page + 1);
+      $all(".k-question")[state.page].querySelector("legend").focus({ preventScroll: true });
+    } else {
+      $("#consent-marketing").checked = !!state.consents.marketing;
+      $("#consent-share").checked = !!state.consents.share;
+      go("consent");
+    }
+  }
+  function previousQuestion() {
+    readQuestion();
+    if (state.page === 0) { go("review"); return; }
+    showQuestion(state.page - 1);
   }
 
   /* ---------- reset & idle ---------- */
   function reset() {
-    stopCamera();
+    camera.stop();
     state = freshState();
     $all("form").forEach(function (f) { f.reset(); });
     $all(".k-field").forEach(function (b) { b.classList.remove("k-low", "k-error"); });
@@ -362,7 +395,10 @@
     delete document.body.dataset.prints;
     $("#upload").value = "";
     $("#code-input").value = "";
-    qr.last = "";
+    var photo = $("#snapshot");
+    photo.width = 0;
+    photo.height = 0;
+    lastQr = { code: "", at: 0 };
     closeIdle();
     renderQuestions();
     go("welcome");
@@ -377,6 +413,7 @@
     var left = DATA.idleCountdown || 10;
     $("#idle").hidden = false;
     $("#idle-count").textContent = left;
+    $("#idle-continue").focus();
     countdownTimer = setInterval(function () {
       left -= 1;
       $("#idle-count").textContent = left;
@@ -398,6 +435,8 @@
       readIfVisible();
       lang = target.dataset.lang;
       applyLanguage();
+      showQuestion(state.page);
+      tellServerLanguage();
       return;
     }
     var step = target.getAttribute("data-go");
@@ -407,14 +446,31 @@
   });
   function readIfVisible() {
     if (state.step === "review") { readReview(); }
-    if (state.step === "questions") { readQuestions(); }
+    if (state.step === "questions") { readQuestion(); }
   }
   ["pointerdown", "keydown", "touchstart"].forEach(function (ev) {
     document.addEventListener(ev, function () { if ($("#idle").hidden) { armIdle(); } }, { passive: true });
   });
+  document.addEventListener("pointerdown", function () { lastPointer = Date.now(); }, { passive: true });
+  /* Keys: Enter does the step's main action, Escape goes back (fields keep their own keys). */
+  document.addEventListener("keydown", function (e) {
+    if (!$("#idle").hidden || pending || e.defaultPrevented) { return; }
+    /* fields, buttons and links answer Enter themselves; a box or a round does not */
+    var typing = e.target.matches &&
+      e.target.matches("textarea, select, button, a, input:not([type=radio]):not([type=checkbox])");
+    var actions = currentStep().querySelector(".k-actions");
+    if (e.key === "Enter" && !typing) {
+      var primary = $all(".k-primary", actions).filter(function (b) { return !b.hidden; })[0];
+      if (primary) { e.preventDefault(); primary.click(); }
+    } else if (e.key === "Escape") {
+      var back = actions.querySelector("[data-go], #question-back");
+      if (back && state.step !== "done") { e.preventDefault(); back.click(); }
+    }
+  });
   $("#idle-continue").addEventListener("click", closeIdle);
   $("#print-again").addEventListener("click", printBadge);
   $("#take-photo").addEventListener("click", takePhoto);
+  $("#upload-photo").addEventListener("click", function () { $("#upload").click(); });
   $("#upload").addEventListener("change", function (e) {
     var file = e.target.files[0];
     if (file) { sendPhoto(file, file.name); }
@@ -424,23 +480,52 @@
     state.captureId = null; state.check = []; state.fields = {}; state.returning = false;
     go("review");
   });
+  $("#review-retake").addEventListener("click", function () { readReview(); go("scan"); });
+  $all("#review-form textarea").forEach(function (area) {
+    area.addEventListener("input", function () {
+      if (!area.hasAttribute("data-list") && area.value.indexOf("\n") >= 0) {
+        area.value = area.value.replace(/\s*\n\s*/g, " ");
+      }
+      autosize(area);
+      if (area.getAttribute("aria-invalid")) { clearError(area.name); }
+    });
+    area.addEventListener("keydown", function (e) {
+      /* a list takes one item a line; any other field is one line: Enter goes on */
+      if (e.key === "Enter" && !area.hasAttribute("data-list")) {
+        e.preventDefault();
+        $("#review-form").requestSubmit();
+      }
+    });
+  });
+  window.addEventListener("resize", function () { $all("textarea.k-input").forEach(autosize); });
+  $("#code-input").addEventListener("input", function () { clearError("code"); });
   $("#code-form").addEventListener("submit", function (e) {
     e.preventDefault();
-    request("code", { code: $("#code-input").value });
+    var code = $("#code-input").value.toUpperCase().replace(/[^A-Z0-9]/g, "");
+    if (!CODE_RE.test(code)) { markError("code", "invalid_code"); return; }
+    request("code", { code: code });
   });
   $("#review-form").addEventListener("submit", function (e) {
     e.preventDefault();
     readReview();
+    FIELDS.forEach(clearError);
+    var problem = reviewProblem();
+    if (problem) { markError(problem[0], problem[1]); return; }
+    state.page = 0;
     renderQuestions();
     go("questions");
   });
   $("#questions-form").addEventListener("submit", function (e) {
     e.preventDefault();
-    if (!readQuestions()) { return; }
-    $("#consent-marketing").checked = !!state.consents.marketing;
-    $("#consent-share").checked = !!state.consents.share;
-    go("consent");
+    nextQuestion();
   });
+  /* A tap on a one-answer question answers it: the next question follows by itself. */
+  $("#questions").addEventListener("click", function (e) {
+    if (e.target.type !== "radio" || Date.now() - lastPointer > 1500) { return; }
+    clearTimeout(advanceTimer);
+    advanceTimer = setTimeout(nextQuestion, 350);
+  });
+  $("#question-back").addEventListener("click", previousQuestion);
   $("#consent-form").addEventListener("submit", function (e) {
     e.preventDefault();
     state.consents = { marketing: $("#consent-marketing").checked, share: $("#consent-share").checked };
@@ -450,6 +535,7 @@
     });
   });
 
+  camera.init({ qrWasm: DATA.urls.qrWasm });
   applyLanguage();
   go("welcome");
   armIdle();

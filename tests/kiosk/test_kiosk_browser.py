@@ -8,6 +8,7 @@ import pytest
 
 from tests.kiosk.browser import kiosk_page, live_server, require_chromium
 from tests.kiosk.browser import rows as _rows
+from tests.kiosk.flow import answer_questions
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +23,7 @@ def page(pw: object, live: dict) -> Iterator[object]:
 
 def test_card_on_camera_prefills_the_form_and_prints_a_badge(page, live) -> None:
     page.click("#step-welcome [data-go=scan]")
-    page.wait_for_function("document.querySelector('#camera').videoWidth > 0")
+    page.wait_for_function("() => document.querySelector('#camera').videoWidth > 0")
     page.click("#take-photo")
     page.wait_for_selector("#step-review:not([hidden])")
     assert page.input_value("#f-name") == "Ana Silva"
@@ -33,17 +34,13 @@ def test_card_on_camera_prefills_the_form_and_prints_a_badge(page, live) -> None
         page.fill("#f-emails", "ana.silva@acme-pack.example")
     page.click("#review-form button[type=submit]")
 
-    page.wait_for_selector("#step-questions:not([hidden])")
-    page.click("label[for='q-industry-Packaging']")
-    page.click("label[for='q-job_function-Engineering']")
-    page.click("#questions-form button[type=submit]")
-    page.wait_for_selector("#step-consent:not([hidden])")
+    answer_questions(page, {"industry": "Packaging", "job_function": "Engineering"})
     page.check("#consent-marketing")
     page.click("#print-badge")
     page.wait_for_selector("#step-done:not([hidden])")
     assert "Ana Silva" in page.inner_text("#done-name")
 
-    page.wait_for_function("document.body.dataset.prints === '1'")
+    page.wait_for_function("() => document.body.dataset.prints === '1'")
     badge = page.request.get(live["url"] + page.get_attribute("#badge-frame", "src"))
     assert badge.status == 200
     assert badge.body().startswith(b"%PDF")
@@ -63,7 +60,7 @@ def test_card_on_camera_prefills_the_form_and_prints_a_badge(page, live) -> None
     page.wait_for_function("document.body.dataset.printed === '1'")  # the badge's PDF
 
     page.click("#print-again")  # counted too, and said to be a reprint
-    page.wait_for_function("document.body.dataset.prints === '2'")
+    page.wait_for_function("() => document.body.dataset.prints === '2'")
     assert "already printed once" in page.inner_text("#message")
     assert _rows(live, "SELECT print_count FROM badges") == [(2,)]
     page.wait_for_function("document.body.dataset.printed === '2'")
@@ -94,6 +91,7 @@ def _switch_language_then_wait(page) -> None:
     page.fill("#f-name", "Wang Wei")
     page.fill("#f-emails", "wang@example.cn")
     page.click("#review-form button[type=submit]")
+    page.click("#questions-form button[type=submit]")  # the category: trade visitor
     assert "您所在的行业" in page.inner_text("#questions")  # the question in Chinese
     page.click(".k-lang[data-lang=en]")
     assert "Your industry" in page.inner_text("#questions")

@@ -10,6 +10,7 @@ import pytest
 
 from tests.kiosk.browser import CHROMIUM, kiosk_page, require_chromium, rows
 from tests.kiosk.cardimage import qr_photo, write_y4m
+from tests.kiosk.flow import answer_questions
 
 pytestmark = pytest.mark.browser
 require_chromium(qr_reader=True)
@@ -53,8 +54,7 @@ def test_scanned_confirmation_qr_prefills_and_registers_the_same_person(pw, live
         page.click("#review-form button[type=submit]")
         page.wait_for_selector("#step-questions:not([hidden])")
         assert page.is_checked("#q-industry-Electronics")  # answered online, kept
-        page.click("#questions-form button[type=submit]")
-        page.wait_for_selector("#step-consent:not([hidden])")
+        answer_questions(page)
         assert page.is_checked("#consent-marketing")
         page.click("#print-badge")
         page.wait_for_selector("#step-done:not([hidden])")
