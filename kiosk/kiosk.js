@@ -82,9 +82,7 @@
     if (step === "review") { fillReview(); }
     if (step === "questions") { showQuestion(state.page); }
     var focus = step === "code" ? $("#code-input") : currentStep().querySelector("h1, legend");
-    /* (not on the last step: the badge frame takes the focus to print, and with both moves
-       headless Chromium killed the page in about one print of three) */
-    if (focus && step !== "done") { focus.focus({ preventScroll: true }); }
+    if (focus) { focus.focus({ preventScroll: true }); }
     $all(".k-body", currentStep()).forEach(function (b) { b.scrollTop = 0; });
   }
 

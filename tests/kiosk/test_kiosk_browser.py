@@ -57,13 +57,13 @@ def test_card_on_camera_prefills_the_form_and_prints_a_badge(page, live) -> None
     assert page.evaluate("document.body.dataset.registration") == str(reg[0])
     assert _rows(live, "SELECT print_count FROM badges")[0][0] == 1
 
-    page.wait_for_function("document.body.dataset.printed === '1'")  # the badge's PDF
+    page.wait_for_function("() => document.body.dataset.printed === '1'")  # the badge's PDF
 
     page.click("#print-again")  # counted too, and said to be a reprint
     page.wait_for_function("() => document.body.dataset.prints === '2'")
     assert "already printed once" in page.inner_text("#message")
     assert _rows(live, "SELECT print_count FROM badges") == [(2,)]
-    page.wait_for_function("document.body.dataset.printed === '2'")
+    page.wait_for_function("() => document.body.dataset.printed === '2'")
 
 
 def test_unreadable_upload_shows_a_clear_message(page, live, tmp_path) -> None:
